@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { CardUid } from './card.js';
+import { ULID_PATTERN } from './ids.js';
+import { MemberId } from './member-view.js';
+import { DEVICE_ID_PATTERN } from './topics.js';
+import { PROTOCOL_VERSION } from './version.js';
+
+/** Largest MQTT payload either side accepts; anything bigger is dropped before parsing. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export const EventId = z.string().regex(ULID_PATTERN, 'event id must be a ULID');
+export const DeviceId = z.string().regex(DEVICE_ID_PATTERN, 'device id must be 2-63 of [a-z0-9-]');
+const Version = z.literal(PROTOCOL_VERSION);
+
+/** Payloads of the member actions a kiosk records, keyed by event type. */
+export const EventPayloads = {
+  checkin: z.object({ memberId: MemberId, cardUid: CardUid }).strict(),
+} as const;
+export type EventType = keyof typeof EventPayloads;
+export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloads)[T]>;
+
+const envelopeOf = <T extends EventType>(type: T) =>
+  z
+    .object({
+      v: Version,
+      id: EventId,
+      deviceId: DeviceId,
+      type: z.literal(type),
+      /** When the member acted, by the kiosk's clock (ISO 8601). */
+      at: z.iso.datetime(),
+      payload: EventPayloads[type],
+    })
+    .strict();
+
+/**
+ * Every member action travels in one of these, device to server, QoS 1, from the agent's outbox.
+ * `id` makes it idempotent: the server applies an id once and acks every copy.
+ */
+export const EventEnvelope = z.discriminatedUnion('type', [envelopeOf('checkin')]);
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+export const AckStatus = z.enum(['applied', 'duplicate', 'rejected']);
+export type AckStatus = z.infer<typeof AckStatus>;
+
+/**
+ * The server's application-level ack. The agent deletes an outbox row only on this, never on the
+ * broker's PUBACK, which only says the broker has the message. A `rejected` event will never
+ * apply (bad data, unknown member), so it also leaves the outbox, and the reason is logged.
+ */
+export const Ack = z
+  .object({
+    v: Version,
+    eventId: EventId,
+    status: AckStatus,
+    reason: z.string().max(500).optional(),
+    /** What applying the event did, for the kiosk to show (e.g. points awarded). */
+    result: z.object({ pointsAwarded: z.number().int(), balance: z.number().int() }).partial().optional(),
+  })
+  .strict();
+export type Ack = z.infer<typeof Ack>;

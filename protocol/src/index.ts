@@ -1,0 +1,10 @@
+export * from './card.js';
+export { type DecodeResult, decodeMessage } from './decode.js';
+export * from './device-api.js';
+export * from './envelope.js';
+export * from './ids.js';
+export * from './member-view.js';
+export * from './rpc.js';
+export * from './status.js';
+export * from './topics.js';
+export * from './version.js';
