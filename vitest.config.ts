@@ -22,6 +22,6 @@ export default defineConfig({
     // Cross-process tests share pcscd's single virtual reader slot and fixed ports; run files one
     // at a time so they never fight over them. Unit tests are fast enough that this costs little.
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['default', './vitest.summary-reporter.ts'],
   },
 });
