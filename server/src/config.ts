@@ -1,0 +1,137 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface ServerConfig {
+  http: { host: string; port: number };
+  mqtt: {
+    /** Where the embedded Aedes broker listens; ignored when `url` is set. */
+    host: string;
+    port: number;
+    /** An external broker (e.g. Mosquitto). When set, no embedded broker is started. */
+    url: string | undefined;
+    username: string | undefined;
+    password: string | undefined;
+    clientId: string;
+    /**
+     * A persistent session lets the broker hold device events for the server while it restarts.
+     * Tests against a shared Mosquitto turn it off so they leave no sessions behind.
+     */
+    cleanSession: boolean;
+  };
+  dataDir: string;
+  dbPath: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  seedDemo: boolean;
+  /** Points a visit check-in earns (once per member, device and day). */
+  checkinPoints: number;
+  /** The club's local time zone: it decides where one "day" of check-ins ends. */
+  timeZone: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0-65535')
+    .max(65535, 'must be 0-65535')
+    .default(fallback);
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Each variable's schema plus the hint shown when it is wrong. */
+const Env = z.object({
+  HTTP_PORT: port(8700),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_PORT: port(1884),
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|tcp|ssl|wss?):\/\/[^\s/]+/, 'must look like mqtt://host:port')
+    .optional(),
+  MQTT_USERNAME: z.string().min(1).optional(),
+  MQTT_PASSWORD: z.string().min(1).optional(),
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data/server'),
+  DB_PATH: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  SEED_DEMO: bool.optional(),
+  CHECKIN_POINTS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(100_000, 'must be at most 100000')
+    .default(10),
+  CLUB_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as Asia/Tehran')
+    .default('Asia/Tehran'),
+});
+
+/**
+ * Reads the server's settings from environment variables. Empty strings count as unset, so a
+ * blank line in an env file falls back to the default rather than failing. Throws a ConfigError
+ * that lists every bad variable at once, so one restart fixes them all.
+ */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const raw = Object.fromEntries(
+    Object.keys(Env.shape).map((k) => [k, env[k] === undefined || env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = Env.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(env)');
+      return `  ${name}=${JSON.stringify(raw[name] ?? '')}: ${issue.message}`;
+    });
+    throw new ConfigError(
+      `Invalid server configuration:\n${lines.join('\n')}\nFix these environment variables (or unset them to use the defaults) and start again.`,
+    );
+  }
+  const e = parsed.data;
+  if ((e.MQTT_USERNAME === undefined) !== (e.MQTT_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'Invalid server configuration: MQTT_USERNAME and MQTT_PASSWORD must be set together (the service account), or both left unset.',
+    );
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    mqtt: {
+      host: e.MQTT_HOST,
+      port: e.MQTT_PORT,
+      url: e.MQTT_URL,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      clientId:
+        e.MQTT_CLIENT_ID ?? `bashgah-server-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 64),
+      cleanSession: false,
+    },
+    dataDir,
+    dbPath: e.DB_PATH ? path.resolve(e.DB_PATH) : path.join(dataDir, 'bashgah.db'),
+    logLevel: e.LOG_LEVEL,
+    // Demo members make a fresh dev checkout usable at once; production must opt in explicitly.
+    seedDemo: e.SEED_DEMO ?? env.NODE_ENV !== 'production',
+    checkinPoints: e.CHECKIN_POINTS,
+    timeZone: e.CLUB_TIMEZONE,
+  };
+}

@@ -1,0 +1,10 @@
+export { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
+export { migrate } from './db/migrate.js';
+export { type Queryable, SqliteDb } from './db/sqlite.js';
+export type { CheckinPolicy } from './engine/checkin.js';
+export { type AppDeps, createApp } from './http/app.js';
+export { HttpError } from './http/errors.js';
+export { BrokerStartError } from './mqtt/broker.js';
+export { MqttConnectError } from './mqtt/client.js';
+export { DEMO_MEMBERS, seedDemo } from './seed.js';
+export { HttpStartError, type RunningServer, startServer } from './server.js';

@@ -1,0 +1,139 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { SqliteDb } from './db/sqlite.js';
+import type { CheckinPolicy } from './engine/checkin.js';
+import { createFleetHandlers } from './fleet/devices.js';
+import { createApp } from './http/app.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { connectServerMqtt, type ServerMqtt } from './mqtt/client.js';
+import { createIngress } from './mqtt/ingress.js';
+import { createRouter } from './mqtt/router.js';
+import { createRpcHandler } from './mqtt/rpc.js';
+import { seedDemo } from './seed.js';
+
+export interface RunningServer {
+  /** http://host:port with the port actually bound. */
+  httpUrl: string;
+  /** The broker the server uses: the embedded one's bound address, or MQTT_URL. */
+  mqttUrl: string;
+  db: SqliteDb;
+  stop(): Promise<void>;
+}
+
+export class HttpStartError extends Error {
+  override name = 'HttpStartError';
+}
+
+/**
+ * Starts everything in dependency order and returns once the server is ready: database migrated,
+ * broker listening, MQTT subscribed, HTTP listening. If any step fails, whatever already started
+ * is stopped again before the error is rethrown, so a failed start leaves no ports or files open.
+ */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    }
+  };
+
+  try {
+    await mkdir(path.dirname(config.dbPath), { recursive: true });
+    const db = await SqliteDb.open(config.dbPath);
+    cleanups.push(() => db.close());
+    const applied = await migrate(db, { logger });
+    logger.info({ dbPath: config.dbPath, applied }, 'database ready');
+    if (config.seedDemo) {
+      const created = await seedDemo(db);
+      if (created.length > 0) logger.info({ created }, 'seeded demo members');
+    }
+
+    let broker: EmbeddedBroker | undefined;
+    if (!config.mqtt.url) {
+      broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, logger });
+      cleanups.push(broker.close);
+    }
+    const mqttUrl = config.mqtt.url ?? broker!.url;
+
+    const policy: CheckinPolicy = { points: config.checkinPoints, timeZone: config.timeZone };
+    let mqtt: ServerMqtt | undefined;
+    const publish: ServerMqtt['publish'] = (topic, message, opts) => {
+      if (!mqtt) return Promise.reject(new Error('MQTT client not connected yet'));
+      return mqtt.publish(topic, message, opts);
+    };
+    const fleet = createFleetHandlers({ db, logger });
+    const router = createRouter(
+      {
+        events: createIngress({ db, publish, policy, logger }),
+        'rpc/req': createRpcHandler({ db, publish, policy, logger }),
+        status: fleet.onStatus,
+        telemetry: fleet.onTelemetry,
+      },
+      logger,
+    );
+    // Messages can arrive before connectServerMqtt returns (persistent session); they are handled
+    // at once and only their replies wait for `mqtt` to be set, which is why publish is indirect.
+    const client = await connectServerMqtt({
+      url: mqttUrl,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      clientId: config.mqtt.clientId,
+      cleanSession: config.mqtt.cleanSession,
+      logger,
+      onMessage: router,
+    });
+    mqtt = client;
+    cleanups.push(async () => {
+      await router.idle();
+      await client.close();
+    });
+
+    const app = createApp({ db, policy, logger, mqttConnected: () => client.isConnected() });
+    const http = createAdaptorServer({ fetch: app.fetch });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.http.port, config.http.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw new HttpStartError(
+        err.code === 'EADDRINUSE'
+          ? `HTTP port ${config.http.port} on ${config.http.host} is already in use (is another Bashgah server running?). Set HTTP_PORT to a free port.`
+          : `Cannot listen for HTTP on ${config.http.host}:${config.http.port}: ${err.message}. Check HTTP_HOST and HTTP_PORT.`,
+        { cause: err },
+      );
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          // Keep-alive connections would hold close() open until they time out.
+          if ('closeAllConnections' in http) http.closeAllConnections();
+        }),
+    );
+    const { port } = http.address() as AddressInfo;
+    const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const httpUrl = `http://${host}:${port}`;
+    logger.info({ httpUrl, mqttUrl, embeddedBroker: broker !== undefined }, 'Bashgah server started');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      httpUrl,
+      mqttUrl,
+      db,
+      stop() {
+        stopping ??= stopAll().then(() => logger.info('Bashgah server stopped'));
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
