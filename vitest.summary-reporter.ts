@@ -10,13 +10,17 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const mod of testModules) {
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed += 1;
+      let moduleFailures = 0;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        else if (state === 'failed') moduleFailures += 1;
         else skipped += 1;
       }
+      // A file whose import or beforeAll hook threw has no failed test, only skipped ones; it must
+      // still count as a failure or the line would read green.
+      if (mod.state() === 'failed' && moduleFailures === 0) moduleFailures = 1;
+      failed += moduleFailures;
     }
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${tail}\n`);

@@ -3,11 +3,16 @@ import { getBalance } from '../db/repos/ledger.js';
 import { findCard, findMember } from '../db/repos/members.js';
 import type { Queryable } from '../db/sqlite.js';
 import { clubDay } from './day.js';
-import { appendLedgerEntry } from './ledger.js';
+import { credit } from './ledger.js';
+import { DAY_MS } from './lots.js';
 import type { EventOutcome } from './outcome.js';
+import { type ActiveRules, activeRules } from './rules/store.js';
 
 export interface CheckinPolicy {
-  /** Points for the first check-in of the day at a device. */
+  /**
+   * Points for the first check-in of the day at a device, until operators publish a rule set;
+   * from then on the rule set's `checkin.points` is what counts.
+   */
   points: number;
   timeZone: string;
 }
@@ -51,21 +56,29 @@ export function applyCheckin(
       day,
       eventId: input.eventId,
     });
-    if (!first || policy.points === 0) {
+    const rules = await activeRules(db);
+    const points = checkinPoints(rules, policy);
+    if (!first || points === 0) {
       return { status: 'applied', result: { pointsAwarded: 0, balance: await getBalance(db, member.id) } };
     }
-    const { balance } = await appendLedgerEntry(
+    const { balance } = await credit(
       db,
       {
         memberId: member.id,
         kind: 'earn',
-        points: policy.points,
+        points,
         cause: 'checkin',
         eventId: input.eventId,
         deviceId: input.deviceId,
       },
       now,
+      { expiresAt: new Date(now.getTime() + rules.config.lots.lifetimeDays * DAY_MS) },
     );
-    return { status: 'applied', result: { pointsAwarded: policy.points, balance } };
+    return { status: 'applied', result: { pointsAwarded: points, balance } };
   });
+}
+
+/** The env-configured amount applies only while no rule set has been published. */
+export function checkinPoints(rules: ActiveRules, policy: CheckinPolicy): number {
+  return rules.version === 0 ? policy.points : rules.config.checkin.points;
 }

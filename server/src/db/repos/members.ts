@@ -8,6 +8,9 @@ export interface MemberRow {
   phone: string | null;
   tier: TierCode;
   created_at: string;
+  /** Gregorian YYYY-MM-DD; Jalali input is converted at signup. */
+  birthday: string | null;
+  referred_by: string | null;
 }
 
 export interface CardRow {

@@ -1,0 +1,22 @@
+import type { Ack, EventEnvelope, KioskEvent, KioskSession, RpcResponse } from '@bashgah/protocol';
+import type { EventBus } from './event-bus.js';
+import type { CardReaderEvents } from './hardware/reader/card-reader.js';
+
+type CheckinEvent = Extract<KioskEvent, { type: 'checkin' }>;
+
+/**
+ * Everything that travels on the agent's bus. A mapped copy of the reader's interface is needed
+ * because an interface has no implicit index signature and EventBus wants a record type.
+ */
+export type AgentEvents = { [K in keyof CardReaderEvents]: CardReaderEvents[K] } & {
+  /** The MQTT link came up (true) or went down (false). */
+  'link.online': boolean;
+  'link.ack': Ack;
+  'link.rpcResponse': RpcResponse;
+  /** An outbox row left the outbox on the server's ack. */
+  'sync.acked': { ack: Ack; envelope: EventEnvelope };
+  session: KioskSession;
+  checkin: CheckinEvent;
+};
+
+export type AgentBus = EventBus<AgentEvents>;

@@ -1,0 +1,251 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { KioskState } from '@bashgah/protocol';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { CheckinAction } from './actions/checkin.js';
+import type { AgentBus, AgentEvents } from './agent-events.js';
+import { createApp } from './api/app.js';
+import type { AgentConfig } from './config.js';
+import { EventBus } from './event-bus.js';
+import type { CardReader } from './hardware/reader/card-reader.js';
+import { SimReader } from './hardware/reader/sim-reader.js';
+import { MqttLink } from './link/mqtt-link.js';
+import { RpcClient } from './link/rpc-client.js';
+import { Sync } from './link/sync.js';
+import { TelemetryPublisher } from './link/telemetry.js';
+import { TapSession } from './session/tap-session.js';
+import { MemberCache } from './store/member-cache.js';
+import { Outbox } from './store/outbox.js';
+import { Sqlite } from './store/sqlite.js';
+import { AGENT_VERSION } from './version.js';
+
+/** Timings worth shortening in tests and drills; production uses the defaults. */
+export interface AgentTiming {
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  resendAfterMs?: number;
+  telemetryIntervalMs?: number;
+  sseHeartbeatMs?: number;
+}
+
+export interface StartAgentDeps {
+  logger: Logger;
+  /** A reader to use instead of the one READER names (tests, custom hardware). */
+  reader?: CardReader;
+  timing?: AgentTiming;
+}
+
+export interface RunningAgent {
+  apiUrl: string;
+  bus: AgentBus;
+  reader: CardReader;
+  /** Injects taps; present when the simulator is on (SIMULATOR=true, READER=sim, or pcsc fallback). */
+  simulator: SimReader | undefined;
+  stop(): Promise<void>;
+}
+
+async function openReader(
+  config: AgentConfig,
+  bus: AgentBus,
+  logger: Logger,
+): Promise<{ reader: CardReader; fallback: boolean }> {
+  if (config.reader === 'sim') {
+    const reader = new SimReader({ bus });
+    await reader.start();
+    return { reader, fallback: false };
+  }
+  try {
+    // Loaded on demand: the PC/SC stack (nfc-pcsc, a native addon) is optional, and a kiosk
+    // without it must still start on the simulated reader.
+    const { PcscReader } = await import('./hardware/reader/pcsc-reader.js');
+    const reader = new PcscReader({ bus, logger: logger.child({ module: 'reader' }) });
+    await reader.start();
+    return { reader, fallback: false };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    logger.warn(
+      { err: error },
+      `NFC reader unavailable (${why}): falling back to the simulated reader; taps come from POST /sim/tap`,
+    );
+    const reader = new SimReader({ bus });
+    await reader.start();
+    return { reader, fallback: true };
+  }
+}
+
+/**
+ * Wires the agent from its parts and starts it. Nothing here is global: every part gets what it
+ * needs as arguments, so several agents can run in one test process.
+ */
+export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Promise<RunningAgent> {
+  const logger = deps.logger.child({ deviceId: config.deviceId });
+  const timing = deps.timing ?? {};
+  // Undo whatever was started if a later step fails (e.g. the API port is taken).
+  const closers: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while stopping the agent');
+      }
+    }
+  };
+
+  try {
+    const bus: AgentBus = new EventBus<AgentEvents>((event, error) =>
+      logger.error({ err: error, event }, 'bus listener failed'),
+    );
+
+    await mkdir(config.dataDir, { recursive: true });
+    const db = await Sqlite.open(join(config.dataDir, 'agent.db'));
+    closers.push(() => db.close());
+    const outbox = await Outbox.open(db);
+    const cache = await MemberCache.open(db);
+
+    let reader: CardReader;
+    let simulator: SimReader | undefined;
+    if (deps.reader) {
+      reader = deps.reader;
+      await reader.start();
+      simulator = reader instanceof SimReader ? reader : undefined;
+    } else {
+      const opened = await openReader(config, bus, logger);
+      reader = opened.reader;
+      if (reader instanceof SimReader && (config.simulator || config.reader === 'sim' || opened.fallback)) {
+        simulator = reader;
+      }
+    }
+    closers.push(() => reader.stop());
+    // SIMULATOR=true beside a real reader: injected taps join the real ones on the same bus.
+    if (!simulator && config.simulator) simulator = new SimReader({ bus });
+    const sim = simulator;
+    if (sim && sim !== reader) closers.push(() => sim.stop());
+
+    const link = new MqttLink({
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      deviceId: config.deviceId,
+      agentVersion: AGENT_VERSION,
+      bus,
+      logger,
+      reconnectMinMs: timing.reconnectMinMs,
+      reconnectMaxMs: timing.reconnectMaxMs,
+    });
+    const rpc = new RpcClient({ deviceId: config.deviceId, link, bus, logger });
+    const sync = new Sync({
+      deviceId: config.deviceId,
+      outbox,
+      link,
+      bus,
+      logger,
+      resendAfterMs: timing.resendAfterMs,
+    });
+    const session = new TapSession({
+      bus,
+      cache,
+      rpc,
+      logger,
+      idleMs: config.sessionIdleMs,
+      lookupTimeoutMs: config.rpcTimeoutMs,
+    });
+    const checkin = new CheckinAction({
+      deviceId: config.deviceId,
+      bus,
+      outbox,
+      session,
+      flush: () => sync.trigger(),
+      logger,
+    });
+    const telemetry = new TelemetryPublisher({
+      deviceId: config.deviceId,
+      agentVersion: AGENT_VERSION,
+      link,
+      bus,
+      outbox,
+      reader: () => reader,
+      logger,
+      intervalMs: timing.telemetryIntervalMs,
+    });
+
+    const state = async (): Promise<KioskState> => ({
+      deviceId: config.deviceId,
+      online: link.online(),
+      reader: reader.state(),
+      outboxDepth: await outbox.depth(),
+      session: session.current(),
+    });
+
+    const shutdown = new AbortController();
+    const app = createApp({
+      bus,
+      state,
+      checkin: (memberId) => checkin.checkin(memberId),
+      simTap: sim ? (uid) => void sim.tap(uid) : undefined,
+      kioskUiDir: config.kioskUiDir,
+      logger,
+      heartbeatMs: timing.sseHeartbeatMs,
+      shutdown: shutdown.signal,
+    });
+    const server = createAdaptorServer({ fetch: app.fetch, hostname: config.api.host });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot listen on ${config.api.host}:${config.api.port} (${error.code ?? error.message}); ` +
+              'stop whatever uses that port or set API_PORT',
+            { cause: error },
+          ),
+        ),
+      );
+      server.listen(config.api.port, config.api.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
+    const apiUrl = `http://${host}:${port}`;
+
+    // Closers run in reverse: the session and sync stop reacting, the API closes, the uplink says
+    // goodbye, the readers stop, and the database closes last so nothing writes to a closed file.
+    closers.push(
+      () => link.stop(),
+      async () => {
+        shutdown.abort();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        });
+      },
+      () => rpc.close(),
+      () => sync.stop(),
+      () => telemetry.stop(),
+      () => checkin.stop(),
+      () => session.stop(),
+    );
+
+    link.start();
+    sync.start();
+    telemetry.start();
+    logger.info(
+      { apiUrl, reader: reader.kind, simulator: Boolean(sim), mqtt: config.mqtt.url, version: AGENT_VERSION },
+      'agent started',
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl,
+      bus,
+      reader,
+      simulator: sim,
+      stop: () => {
+        stopping ??= stopAll().then(() => logger.info('agent stopped'));
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckinRequest, type CheckinResponse, type KioskState, SimTapRequest } from '@bashgah/protocol';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { AgentBus } from '../agent-events.js';
+import { HttpError } from './errors.js';
+import { streamKioskEvents } from './sse.js';
+
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+export interface AppDeps {
+  bus: AgentBus;
+  state: () => Promise<KioskState>;
+  checkin: (memberId: string) => Promise<CheckinResponse>;
+  /** Present only in simulator mode; without it `/sim/tap` does not exist. */
+  simTap?: (uid: string) => void;
+  kioskUiDir: string;
+  logger: Logger;
+  heartbeatMs?: number;
+  shutdown?: AbortSignal;
+}
+
+async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new HttpError(400, 'bad-json', 'request body must be JSON with Content-Type: application/json');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new HttpError(400, 'bad-request', `${where}${issue?.message ?? 'invalid request body'}`);
+  }
+  return parsed.data;
+}
+
+/** The agent's local API and the kiosk UI's web server, for Chromium on the same machine. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = deps.logger.child({ module: 'api' });
+  const shutdown = deps.shutdown ?? new AbortController().signal;
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError) return c.json(error.body(), error.status);
+    log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled API error');
+    return c.json(
+      { error: { code: 'internal', message: 'the agent hit an unexpected error; see its log' } },
+      500,
+    );
+  });
+
+  const limit = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new HttpError(413, 'too-large', `request body exceeds ${BODY_LIMIT_BYTES} bytes`);
+    },
+  });
+  app.use('/api/*', limit);
+  app.use('/sim/*', limit);
+
+  app.get('/api/state', async (c) => c.json(await deps.state()));
+
+  app.get('/api/events', (c) =>
+    streamKioskEvents(c, {
+      bus: deps.bus,
+      state: deps.state,
+      logger: log,
+      heartbeatMs: deps.heartbeatMs ?? 15_000,
+      shutdown,
+    }),
+  );
+
+  app.post('/api/checkin', async (c) => {
+    const { memberId } = await readJson(c, CheckinRequest);
+    return c.json(await deps.checkin(memberId), 202);
+  });
+
+  app.post('/sim/tap', async (c) => {
+    if (!deps.simTap) {
+      throw new HttpError(404, 'not-found', 'the simulator is off; start the agent with SIMULATOR=true');
+    }
+    const { uid } = await readJson(c, SimTapRequest);
+    deps.simTap(uid);
+    return c.body(null, 202);
+  });
+
+  app.all('/api/*', () => {
+    throw new HttpError(404, 'not-found', 'no such API endpoint');
+  });
+
+  app.use('*', kioskUi(deps.kioskUiDir));
+  return app;
+}
+
+/**
+ * Serves the built kiosk UI. The folder is checked per request so building the UI while the agent
+ * runs needs no restart. Paths without a file extension fall back to index.html for client routes.
+ */
+function kioskUi(dir: string): MiddlewareHandler {
+  let assets: MiddlewareHandler | undefined;
+  let index: MiddlewareHandler | undefined;
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    if (!existsSync(join(dir, 'index.html'))) {
+      if (c.req.path === '/' || !/\.[a-z0-9]+$/i.test(c.req.path)) {
+        throw new HttpError(503, 'ui-not-built', `kiosk UI not built: run npm run build (looked in ${dir})`);
+      }
+      return next();
+    }
+    assets ??= serveStatic({ root: dir });
+    index ??= serveStatic({ root: dir, path: 'index.html' });
+    let missed = false;
+    const found = await assets(c, async () => {
+      missed = true;
+    });
+    if (!missed) return found;
+    if (/\.[a-z0-9]+$/i.test(c.req.path)) return next();
+    return index(c, next);
+  };
+}

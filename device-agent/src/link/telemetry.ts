@@ -1,0 +1,75 @@
+import { loadavg } from 'node:os';
+import { type Telemetry, topics } from '@bashgah/protocol';
+import type { Logger } from 'pino';
+import type { AgentBus } from '../agent-events.js';
+import type { CardReader } from '../hardware/reader/card-reader.js';
+import type { Outbox } from '../store/outbox.js';
+import type { Link } from './mqtt-link.js';
+
+export interface TelemetryOptions {
+  deviceId: string;
+  agentVersion: string;
+  link: Link;
+  bus: AgentBus;
+  outbox: Outbox;
+  reader: () => CardReader;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+/**
+ * Periodic health report for the operator console. Skipped while offline rather than queued:
+ * a stale reading delivered late would mislead, which is also why it is not retained.
+ */
+export class TelemetryPublisher {
+  readonly #o: TelemetryOptions;
+  readonly #log: Logger;
+  readonly #startedAt = Date.now();
+  readonly #offTap: () => void;
+  #lastTapAt: string | null = null;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: TelemetryOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ module: 'telemetry' });
+    this.#offTap = options.bus.on('tap', (tap) => {
+      this.#lastTapAt = tap.at.toISOString();
+    });
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.publishNow(), this.#o.intervalMs ?? 15_000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#offTap();
+  }
+
+  async snapshot(): Promise<Telemetry> {
+    return {
+      v: 1,
+      at: new Date().toISOString(),
+      uptimeSec: (Date.now() - this.#startedAt) / 1000,
+      agentVersion: this.#o.agentVersion,
+      reader: this.#o.reader().state(),
+      // No printer driver in the agent yet.
+      printer: 'none',
+      outboxDepth: await this.#o.outbox.depth(),
+      oldestOutboxAgeSec: await this.#o.outbox.oldestAgeSec(),
+      lastTapAt: this.#lastTapAt,
+      memoryRssBytes: process.memoryUsage.rss(),
+      load1: Math.max(0, loadavg()[0] ?? 0),
+    };
+  }
+
+  async publishNow(): Promise<void> {
+    if (!this.#o.link.online()) return;
+    try {
+      await this.#o.link.publish(topics.telemetry(this.#o.deviceId), await this.snapshot(), { qos: 0 });
+    } catch (error) {
+      this.#log.debug({ err: error }, 'telemetry not sent');
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { KioskSession, MemberView } from '@bashgah/protocol';
+import type { Logger } from 'pino';
+import type { AgentBus } from '../agent-events.js';
+import type { Tap } from '../hardware/reader/card-reader.js';
+import { RpcError } from '../link/rpc-client.js';
+import type { MemberCache } from '../store/member-cache.js';
+
+/** The lookup half of RpcClient, so the session can be driven without MQTT. */
+export interface MemberLookup {
+  call(
+    method: 'member.lookup',
+    params: { cardUid: string },
+    timeoutMs: number,
+  ): Promise<{ found: true; member: MemberView } | { found: false }>;
+}
+
+export interface TapSessionOptions {
+  bus: AgentBus;
+  cache: MemberCache;
+  rpc: MemberLookup;
+  logger: Logger;
+  idleMs: number;
+  lookupTimeoutMs: number;
+}
+
+/**
+ * Who is in front of the kiosk. A tap shows the cached member at once and the server's fresh view
+ * when it arrives; idling out clears the member so the next shopper never sees the last one's
+ * points. A later tap wins over a slower lookup from an earlier one.
+ */
+export class TapSession {
+  readonly #o: TapSessionOptions;
+  readonly #log: Logger;
+  readonly #offTap: () => void;
+  #session: KioskSession = { kind: 'idle' };
+  #generation = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #inflight = new Set<Promise<void>>();
+
+  constructor(options: TapSessionOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ module: 'session' });
+    this.#offTap = options.bus.on('tap', (tap) => this.handleTap(tap));
+  }
+
+  current(): KioskSession {
+    return this.#session;
+  }
+
+  /** Member activity (an action on screen) keeps the session from idling out. */
+  touch(): void {
+    if (this.#session.kind !== 'idle') this.#armIdle();
+  }
+
+  /** Applies what an acked action changed, to the session and the cache alike. */
+  async updateMember(
+    memberId: string,
+    patch: Partial<Pick<MemberView, 'points' | 'checkinPointsAvailable'>>,
+  ) {
+    const s = this.#session;
+    if (s.kind !== 'member' || s.member.id !== memberId) return;
+    const member = { ...s.member, ...patch };
+    this.#set({ ...s, member });
+    await this.#o.cache.put(member);
+  }
+
+  handleTap(tap: Tap): Promise<void> {
+    const work = this.#resolve(tap).finally(() => this.#inflight.delete(work));
+    this.#inflight.add(work);
+    return work;
+  }
+
+  async stop(): Promise<void> {
+    this.#offTap();
+    clearTimeout(this.#idleTimer);
+    this.#generation++;
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  async #resolve(tap: Tap): Promise<void> {
+    const generation = ++this.#generation;
+    const tappedAt = tap.at.toISOString();
+    const cardUid = tap.uid;
+    const stale = () => generation !== this.#generation;
+
+    const cached = await this.#o.cache.get(cardUid);
+    if (stale()) return;
+    if (cached) {
+      this.#set({ kind: 'member', member: cached, source: 'cache', tappedAt });
+    } else if (this.#session.kind !== 'idle') {
+      // Nothing to show for this card yet; at least stop showing the previous one.
+      this.#set({ kind: 'idle' });
+    }
+
+    try {
+      const result = await this.#o.rpc.call('member.lookup', { cardUid }, this.#o.lookupTimeoutMs);
+      if (result.found) {
+        await this.#o.cache.put(result.member);
+        if (stale()) return;
+        this.#set({ kind: 'member', member: result.member, source: 'server', tappedAt });
+      } else {
+        await this.#o.cache.delete(cardUid);
+        if (stale()) return;
+        this.#set({ kind: 'unknown-card', cardUid, tappedAt });
+      }
+    } catch (error) {
+      if (stale()) return;
+      const reason = error instanceof RpcError ? error.code : 'error';
+      if (cached) {
+        this.#log.info({ cardUid, reason }, 'member lookup failed; showing the cached member');
+        return;
+      }
+      this.#log.warn(
+        { cardUid, reason, err: error },
+        'server unreachable and card not cached; showing it as unknown',
+      );
+      this.#set({ kind: 'unknown-card', cardUid, tappedAt });
+    }
+  }
+
+  #set(session: KioskSession): void {
+    this.#session = session;
+    if (session.kind === 'idle') clearTimeout(this.#idleTimer);
+    else this.#armIdle();
+    this.#o.bus.emit('session', session);
+  }
+
+  #armIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#generation++;
+      this.#log.debug('session idle; member data cleared');
+      this.#set({ kind: 'idle' });
+    }, this.#o.idleMs);
+    this.#idleTimer.unref();
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  ApiError,
+  type CheckinRequest,
+  CheckinResponse,
+  KioskEvent,
+  KioskState,
+  type KioskState as KioskStateT,
+} from '@bashgah/protocol';
+
+/**
+ * Typed client of the device agent's local API (same origin as the kiosk). Every answer is checked
+ * against the protocol's schemas: a kiosk that renders a half-understood payload is worse than one
+ * that says it lost the agent.
+ */
+
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiRequestError';
+  }
+}
+
+export interface KioskApi {
+  getState(signal?: AbortSignal): Promise<KioskStateT>;
+  checkin(memberId: string, signal?: AbortSignal): Promise<CheckinResponse>;
+  /** URL of the Server-Sent Events stream. */
+  readonly eventsUrl: string;
+}
+
+type Fetch = typeof fetch;
+
+export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): KioskApi {
+  async function call<T>(path: string, init: RequestInit, parse: (v: unknown) => T): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetchImpl(`${base}${path}`, {
+        ...init,
+        headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      throw new ApiRequestError(0, 'network', err instanceof Error ? err.message : String(err));
+    }
+    const body: unknown = await res.json().catch(() => undefined);
+    if (!res.ok) {
+      const e = ApiError.safeParse(body);
+      throw e.success
+        ? new ApiRequestError(res.status, e.data.error.code, e.data.error.message)
+        : new ApiRequestError(res.status, 'http', `HTTP ${res.status}`);
+    }
+    try {
+      return parse(body);
+    } catch (err) {
+      throw new ApiRequestError(res.status, 'bad-response', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  return {
+    eventsUrl: `${base}/api/events`,
+    getState: (signal) =>
+      call('/api/state', { method: 'GET', signal: signal ?? null }, (v) => KioskState.parse(v)),
+    checkin: (memberId, signal) => {
+      const body: CheckinRequest = { memberId };
+      return call(
+        '/api/checkin',
+        { method: 'POST', body: JSON.stringify(body), signal: signal ?? null },
+        (v) => CheckinResponse.parse(v),
+      );
+    },
+  };
+}
+
+/** Parses one SSE message; `undefined` (and a console warning) for anything off-contract. */
+export function parseEvent(data: string): KioskEvent | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    console.warn('kiosk: SSE data is not JSON', data.slice(0, 200));
+    return undefined;
+  }
+  const r = KioskEvent.safeParse(json);
+  if (!r.success) {
+    console.warn('kiosk: SSE event does not match the protocol', r.error.issues);
+    return undefined;
+  }
+  return r.data;
+}

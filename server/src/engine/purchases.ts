@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { findMember } from '../db/repos/members.js';
+import { findPurchase, findRefund, insertPurchase, insertRefund, type PurchaseRow } from '../db/repos/purchases.js';
+import type { Queryable } from '../db/sqlite.js';
+import { EngineError } from './errors.js';
+import { credit, debit } from './ledger.js';
+import { DAY_MS } from './lots.js';
+import { awardBirthdayIfDue, awardReferralIfFirstPurchase } from './rules/bonuses.js';
+import { type EarnBreakdown, type PurchaseLine, purchasePoints } from './rules/earn.js';
+import { activeRules } from './rules/store.js';
+
+export interface PurchaseInput {
+  storeId: string;
+  receiptId: string;
+  memberId: string;
+  amountMinor: number;
+  currency: string;
+  lines: PurchaseLine[];
+  staffId?: string | undefined;
+}
+
+export interface PurchaseResult {
+  receiptId: string;
+  memberId: string;
+  points: number;
+  /** When the purchase points become spendable (ISO); null when it earned none. */
+  pendingUntil: string | null;
+  bonuses: { birthday: number; referral: number };
+  rulesVersion: number;
+  balance: number;
+  /** True when this was a replay of a receipt already recorded: nothing was written. */
+  replay: boolean;
+}
+
+export interface EngineClock {
+  now: Date;
+  timeZone: string;
+}
+
+/** Canonical JSON (sorted keys) hashed, so key order in a replayed body does not matter. */
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Records a purchase once per store and receipt id. The points go into one lot that stays pending
+ * for the refund window, so a refund inside the window can always take them all back. A replay
+ * with the same body returns the first result and writes nothing; the same receipt id with a
+ * different body is refused (`receipt-conflict`), because answering it would hide a till bug.
+ */
+export function recordPurchase(db: Queryable, input: PurchaseInput, clock: EngineClock): Promise<PurchaseResult> {
+  const hash = requestHash(input);
+  return db.transaction(async () => {
+    const prior = await findPurchase(db, input.storeId, input.receiptId);
+    if (prior) return replayResult(db, prior, hash);
+    const member = await findMember(db, input.memberId);
+    if (!member) {
+      throw new EngineError('member-not-found', `no member ${input.memberId}; check the card, phone or member number`);
+    }
+    const { version, config } = await activeRules(db);
+    const { now } = clock;
+    const earn = purchasePoints(config, {
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      lines: input.lines,
+      tier: member.tier,
+      at: now,
+      timeZone: clock.timeZone,
+    });
+    let ledgerId: number | null = null;
+    let lotId: number | null = null;
+    let pendingUntil: string | null = null;
+    if (earn.points > 0) {
+      const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS);
+      const c = await credit(
+        db,
+        { memberId: member.id, kind: 'earn', points: earn.points, cause: `purchase:${input.storeId}/${input.receiptId}` },
+        now,
+        { availableAt, expiresAt: new Date(now.getTime() + config.lots.lifetimeDays * DAY_MS) },
+      );
+      ledgerId = c.entryId;
+      lotId = c.lotId;
+      pendingUntil = availableAt.toISOString();
+    }
+    await insertPurchase(db, {
+      store_id: input.storeId,
+      receipt_id: input.receiptId,
+      member_id: member.id,
+      amount_minor: input.amountMinor,
+      currency: input.currency,
+      lines: JSON.stringify(input.lines),
+      staff_id: input.staffId ?? null,
+      request_hash: hash,
+      points: earn.points,
+      ledger_id: ledgerId,
+      lot_id: lotId,
+      rules_version: version,
+      breakdown: JSON.stringify(earn satisfies EarnBreakdown),
+      created_at: now.toISOString(),
+    });
+    const birthday = await awardBirthdayIfDue(db, member, config, now, clock.timeZone);
+    const referral = (await awardReferralIfFirstPurchase(db, member, config, now)).referee;
+    return {
+      receiptId: input.receiptId,
+      memberId: member.id,
+      points: earn.points,
+      pendingUntil,
+      bonuses: { birthday, referral },
+      rulesVersion: version,
+      balance: await balanceOf(db, member.id),
+      replay: false,
+    };
+  });
+}
+
+async function replayResult(db: Queryable, prior: PurchaseRow, hash: string): Promise<PurchaseResult> {
+  if (prior.request_hash !== hash) {
+    throw new EngineError(
+      'receipt-conflict',
+      `receipt ${prior.receipt_id} was already recorded at ${prior.created_at} with different details; use a new receipt id for a new sale, or a refund to change this one`,
+      { receiptId: prior.receipt_id },
+    );
+  }
+  const lot = prior.lot_id
+    ? await db.get<{ available_at: string }>('SELECT available_at FROM point_lots WHERE id = ?', [prior.lot_id])
+    : undefined;
+  return {
+    receiptId: prior.receipt_id,
+    memberId: prior.member_id,
+    points: prior.points,
+    pendingUntil: lot?.available_at ?? null,
+    bonuses: { birthday: 0, referral: 0 },
+    rulesVersion: prior.rules_version,
+    balance: await balanceOf(db, prior.member_id),
+    replay: true,
+  };
+}
+
+async function balanceOf(db: Queryable, memberId: string): Promise<number> {
+  return (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [memberId]))?.points ?? 0;
+}
+
+export interface RefundInput {
+  storeId: string;
+  refundId: string;
+  receiptId: string;
+  /** Omitted: whatever of the purchase is not yet refunded. */
+  amountMinor?: number | undefined;
+}
+
+export interface RefundResult {
+  refundId: string;
+  receiptId: string;
+  memberId: string;
+  amountMinor: number;
+  pointsReversed: number;
+  /** Points the refund could not take back because they were already spent. */
+  shortfall: number;
+  balance: number;
+  replay: boolean;
+}
+
+/**
+ * Refunds all or part of a purchase and takes back the matching share of its points: after
+ * refunds totalling R of amount A, floor(points × R / A) have been reversed, so a full refund
+ * reverses exactly what was earned. Points come from the purchase's own lot first (pending or
+ * not), then the oldest others. If the member already spent them (possible only after the pending
+ * window) the balance goes to 0, never below, and the rest is recorded as a shortfall.
+ */
+export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineClock): Promise<RefundResult> {
+  const hash = requestHash(input);
+  return db.transaction(async () => {
+    const prior = await findRefund(db, input.storeId, input.refundId);
+    const purchase = await findPurchase(db, input.storeId, input.receiptId);
+    if (prior) {
+      if (prior.request_hash !== hash || prior.purchase_id !== purchase?.id) {
+        throw new EngineError(
+          'refund-conflict',
+          `refund ${input.refundId} was already recorded with different details; use a new refund id`,
+          { refundId: input.refundId },
+        );
+      }
+      return {
+        refundId: prior.refund_id,
+        receiptId: input.receiptId,
+        memberId: purchase.member_id,
+        amountMinor: prior.amount_minor,
+        pointsReversed: prior.points_reversed,
+        shortfall: prior.shortfall,
+        balance: await balanceOf(db, purchase.member_id),
+        replay: true,
+      };
+    }
+    if (!purchase) {
+      throw new EngineError(
+        'purchase-not-found',
+        `no purchase with receipt ${input.receiptId} at store ${input.storeId}; refunds must name the original receipt`,
+      );
+    }
+    const left = purchase.amount_minor - purchase.refunded_minor;
+    const amount = input.amountMinor ?? left;
+    if (amount <= 0 || amount > left) {
+      throw new EngineError(
+        'refund-exceeds-purchase',
+        `receipt ${input.receiptId} has ${left} left to refund; ${amount} was asked`,
+        { refundable: left, asked: amount },
+      );
+    }
+    const refunded = purchase.refunded_minor + amount;
+    const target = Number((BigInt(purchase.points) * BigInt(refunded)) / BigInt(purchase.amount_minor));
+    const owed = target - purchase.points_reversed;
+    const { now } = clock;
+    let taken = 0;
+    let ledgerId: number | null = null;
+    if (owed > 0) {
+      const d = await debit(
+        db,
+        { memberId: purchase.member_id, kind: 'reverse', points: owed, cause: `refund:${input.storeId}/${input.refundId}` },
+        now,
+        { includePending: true, preferLotId: purchase.lot_id ?? undefined, allowPartial: true },
+      );
+      taken = d.taken;
+      ledgerId = d.entryId ?? null;
+    }
+    await db.run('UPDATE purchases SET refunded_minor = ?, points_reversed = ? WHERE id = ?', [
+      refunded,
+      target,
+      purchase.id,
+    ]);
+    await insertRefund(db, {
+      store_id: input.storeId,
+      refund_id: input.refundId,
+      purchase_id: purchase.id,
+      amount_minor: amount,
+      request_hash: hash,
+      points_reversed: taken,
+      shortfall: owed - taken,
+      ledger_id: ledgerId,
+      created_at: now.toISOString(),
+    });
+    return {
+      refundId: input.refundId,
+      receiptId: input.receiptId,
+      memberId: purchase.member_id,
+      amountMinor: amount,
+      pointsReversed: taken,
+      shortfall: owed - taken,
+      balance: await balanceOf(db, purchase.member_id),
+      replay: false,
+    };
+  });
+}
