@@ -19,6 +19,8 @@ export interface TestBroker {
   port: number;
   url: string;
   clients: Map<string, Client>;
+  /** Publishes raw bytes as if some client had sent them. */
+  inject(topic: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,13 @@ export async function startBroker(port = 0, fake?: FakeServer): Promise<TestBrok
     port: actual,
     url: `mqtt://127.0.0.1:${actual}`,
     clients,
+    inject: (topic, payload) =>
+      new Promise<void>((r) =>
+        aedes.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+          () => r(),
+        ),
+      ),
     close: async () => {
       await new Promise<void>((r) => aedes.close(() => r()));
       for (const s of sockets) s.destroy();

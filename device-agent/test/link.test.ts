@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type KioskEvent, KioskState } from '@bashgah/protocol';
+import { type KioskEvent, KioskState, topics } from '@bashgah/protocol';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from '../src/agent.js';
@@ -35,8 +35,10 @@ describe('agent ↔ real MQTT broker', () => {
       KIOSK_UI_DIR: join(dir.path, 'no-ui'),
       RPC_TIMEOUT_MS: '1500',
     });
+    const warnings: Array<{ msg: string; topic?: string; error?: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
     const agent: RunningAgent = await startAgent(config, {
-      logger: pino({ level: 'silent' }),
+      logger,
       timing: { reconnectMinMs: 100, reconnectMaxMs: 400, resendAfterMs: 1000 },
     });
     cleanups.push(() => agent.stop());
@@ -55,6 +57,15 @@ describe('agent ↔ real MQTT broker', () => {
 
     await waitFor(async () => (await state()).online, 'the agent to come online');
     await waitFor(() => status.seen.includes('online'), 'the retained online status');
+
+    // Garbage on the agent's own topics is dropped with a structured warning and changes nothing.
+    await broker.inject(topics.acks(DEVICE), '{"v":1,"eventId":"nope","status":"applied"}');
+    await broker.inject(topics.rpcResponse(DEVICE), 'not json');
+    await waitFor(
+      () => warnings.filter((w) => w.msg === 'dropped invalid MQTT message').length === 2,
+      'drop logs',
+    );
+    expect(warnings.find((w) => w.topic === topics.acks(DEVICE))?.error).toMatch(/eventId/);
 
     // Tap → server lookup → session shows the member from the server.
     agent.simulator!.tap(member.cardUid);

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDb } from '../../test/helpers.js';
-import { listMigrations, migrate } from './migrate.js';
+import { listMigrations, MIGRATIONS_DIR, migrate } from './migrate.js';
 
 describe('migrate', () => {
   let t: Awaited<ReturnType<typeof tempDb>>;
@@ -13,11 +13,13 @@ describe('migrate', () => {
   afterEach(() => t.cleanup());
 
   it('applies the shipped migrations once and is a no-op the second time', async () => {
-    expect(await migrate(t.db)).toEqual(['001_init.sql']);
+    const shipped = (await listMigrations()).map((m) => m.name);
+    expect(shipped.slice(0, 2)).toEqual(['001_init.sql', '002_lots_purchases.sql']);
+    expect(await migrate(t.db)).toEqual(shipped);
     expect(await migrate(t.db)).toEqual([]);
-    expect(await t.db.all('SELECT version, name FROM schema_migrations')).toEqual([
-      { version: 1, name: '001_init.sql' },
-    ]);
+    expect(await t.db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual(
+      shipped.map((name, i) => ({ version: i + 1, name })),
+    );
     const tables = (
       await t.db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
     ).map((r) => r.name);
@@ -32,6 +34,30 @@ describe('migrate', () => {
     ]) {
       expect(tables).toContain(table);
     }
+  });
+
+  it('carries balances from before lots over as one never-expiring lot each', async () => {
+    const only001 = await mkdtemp(path.join(os.tmpdir(), 'bashgah-mig-'));
+    try {
+      await writeFile(
+        path.join(only001, '001_init.sql'),
+        await readFile(path.join(MIGRATIONS_DIR, '001_init.sql'), 'utf8'),
+      );
+      await migrate(t.db, { dir: only001 });
+    } finally {
+      await rm(only001, { recursive: true, force: true });
+    }
+    await t.db.exec(`
+      INSERT INTO members (id, number, display_name, tier, created_at) VALUES ('m', 1, 'M', 'gold', 'x'), ('z', 2, 'Z', 'gold', 'x');
+      INSERT INTO points_ledger (member_id, kind, points, cause, created_at) VALUES ('m', 'earn', 70, 't', 'x'), ('m', 'redeem', -20, 't', 'x');
+      INSERT INTO balances (member_id, points, updated_at) VALUES ('m', 50, '2025-01-01T00:00:00.000Z'), ('z', 0, 'x');`);
+    expect(await migrate(t.db)).toContain('002_lots_purchases.sql');
+    expect(
+      await t.db.all('SELECT member_id, ledger_id, points, remaining, expires_at FROM point_lots'),
+    ).toEqual([{ member_id: 'm', ledger_id: 2, points: 50, remaining: 50, expires_at: null }]);
+    await expect(t.db.run("UPDATE balances SET points = -1 WHERE member_id = 'm'")).rejects.toThrow(
+      /negative/,
+    );
   });
 
   it('makes the points ledger append-only', async () => {
