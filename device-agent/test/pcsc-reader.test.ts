@@ -7,103 +7,21 @@
  * this file starts `pcscd --foreground` itself and stops it afterwards. With CI=true every
  * missing piece fails the run; elsewhere the suite is skipped with the reason printed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualCard } from '../../scripts/src/vcard/index.js';
+import { ensurePcscd, type PcscdHandle, pcscdPrerequisite } from '../../scripts/src/vcard/pcscd.js';
 import { EventBus } from '../src/event-bus.js';
 import type { CardReaderEvents, Tap } from '../src/hardware/reader/card-reader.js';
-import { DEFAULT_PCSCD_SOCKET, PcscReader } from '../src/hardware/reader/pcsc-reader.js';
+import { PcscReader } from '../src/hardware/reader/pcsc-reader.js';
 
 const inCi = process.env.CI === 'true';
-const pcscdSocket = process.env.PCSCLITE_CSOCK_NAME ?? DEFAULT_PCSCD_SOCKET;
 /** vpcd's slot 0, where the virtual card connects (127.0.0.1:35963). */
 const VPCD_SLOT_0 = 'Virtual PCD 00 00';
-const VPCD_DRIVER = ['/etc/reader.conf.d/vpcd', '/usr/lib/pcsc/drivers/serial/libifdvpcd.so'];
-const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/local/sbin/pcscd', '/sbin/pcscd'];
 
-function socketAnswers(path: string, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.createConnection({ path });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-const pcscdBinary = PCSCD_PATHS.find((p) => existsSync(p));
-
-/** Why this suite cannot run here, or undefined when it can. */
-async function missingPrerequisite(): Promise<string | undefined> {
-  try {
-    const specifier = 'nfc-pcsc';
-    await import(specifier);
-  } catch (error) {
-    return `nfc-pcsc does not load (${(error as Error).message.split('\n')[0]}); install libpcsclite-dev, then npm ci`;
-  }
-  if (!VPCD_DRIVER.some((p) => existsSync(p)))
-    return 'vsmartcard-vpcd is not installed (apt-get install vsmartcard-vpcd)';
-  if (await socketAnswers(pcscdSocket)) return undefined;
-  if (!pcscdBinary) return 'pcscd is not installed (apt-get install pcscd)';
-  if (process.getuid?.() !== 0)
-    return `pcscd is not running (${pcscdSocket}) and only root can start it here`;
-  return undefined;
-}
-
-const missing = await missingPrerequisite();
+const missing = await pcscdPrerequisite();
 if (missing && !inCi) console.log(`[pcsc-reader.test] skipping the real pcscd tests: ${missing}`);
-
-/** A pcscd this file started; stopped in afterAll. */
-class SpawnedPcscd {
-  readonly output: string[] = [];
-  readonly exited: Promise<number | null>;
-  constructor(readonly child: ChildProcess) {
-    const keep = (chunk: Buffer) => {
-      this.output.push(...chunk.toString().split('\n').filter(Boolean));
-      this.output.splice(0, Math.max(0, this.output.length - 50));
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  static async start(binary: string): Promise<SpawnedPcscd> {
-    // --foreground: stays our child (no daemonising) so we can stop exactly what we started.
-    const pcscd = new SpawnedPcscd(spawn(binary, ['--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let exitCode: number | null | undefined;
-    void pcscd.exited.then((code) => {
-      exitCode = code;
-    });
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (exitCode !== undefined) {
-        throw new Error(`pcscd exited with ${exitCode} at start:\n${pcscd.output.join('\n')}`);
-      }
-      if (await socketAnswers(pcscdSocket, 500)) return pcscd;
-      await sleep(50);
-    }
-    await pcscd.stop();
-    throw new Error(`pcscd did not open ${pcscdSocket} within 10 s:\n${pcscd.output.join('\n')}`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const gone = await Promise.race([this.exited.then(() => true), sleep(5_000).then(() => false)]);
-    if (!gone) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -121,7 +39,7 @@ describe.skipIf(missing !== undefined && !inCi)(
   'PcscReader on pcscd + vsmartcard-vpcd + virtual card',
   () => {
     const UID = '04A1B2C3D4E5F6';
-    let pcscd: SpawnedPcscd | undefined;
+    let pcscd: PcscdHandle | undefined;
     let reader: PcscReader | undefined;
     const taps: Tap[] = [];
     const removals: Events['removed'][] = [];
@@ -151,7 +69,7 @@ describe.skipIf(missing !== undefined && !inCi)(
 
     async function setUp() {
       if (missing) throw new Error(`the real pcscd tests must run in CI, but ${missing}`);
-      if (!(await socketAnswers(pcscdSocket))) pcscd = await SpawnedPcscd.start(pcscdBinary!);
+      pcscd = await ensurePcscd();
       const bus = new EventBus<Events>((event, error) =>
         faults.push({ message: `bus ${event}`, cause: error }),
       );

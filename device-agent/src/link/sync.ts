@@ -31,6 +31,7 @@ export class Sync {
   #again = false;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #acks: Promise<void> = Promise.resolve();
 
   constructor(options: SyncOptions) {
     this.#o = { resendAfterMs: 30_000, batchSize: 100, now: Date.now, ...options };
@@ -42,7 +43,14 @@ export class Sync {
         this.#connectedAt = this.#o.now();
         this.trigger();
       }),
-      options.bus.on('link.ack', (ack) => this.#onAck(ack)),
+      // One at a time, so acks reach the kiosk in the order they arrived.
+      options.bus.on('link.ack', (ack) => {
+        this.#acks = this.#acks
+          .then(() => this.#onAck(ack))
+          .catch((error: unknown) =>
+            this.#log.error({ err: error, eventId: ack.eventId }, 'ack handling failed'),
+          );
+      }),
     ];
   }
 
@@ -57,7 +65,7 @@ export class Sync {
     this.#stopped = true;
     clearInterval(this.#timer);
     for (const off of this.#unsubscribe) off();
-    return this.#draining ?? Promise.resolve();
+    return Promise.all([this.#draining, this.#acks]).then(() => {});
   }
 
   /** Asks for a drain; calls made while one runs coalesce into one more pass. */
