@@ -29,7 +29,8 @@ export async function addMember(
       m.id,
     ]);
   }
-  if (m.card) await insertCardIfAbsent(db, { uid: m.card, memberId: m.id, issuedAt: '2025-01-01T00:00:00.000Z' });
+  if (m.card)
+    await insertCardIfAbsent(db, { uid: m.card, memberId: m.id, issuedAt: '2025-01-01T00:00:00.000Z' });
 }
 
 /** Default rules with overrides, for tests that want round numbers. */

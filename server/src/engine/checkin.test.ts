@@ -5,6 +5,8 @@ import { listLedger } from '../db/repos/ledger.js';
 import { seedDemo } from '../seed.js';
 import { applyCheckin, type CheckinPolicy } from './checkin.js';
 import { memberViewByCard, memberViewById } from './member-view.js';
+import { DEFAULT_RULES } from './rules/config.js';
+import { publishRules } from './rules/store.js';
 
 const policy: CheckinPolicy = { points: 10, timeZone: 'Asia/Tehran' };
 // 09:00 in Tehran (UTC+3:30) on 2025-03-10.
@@ -75,6 +77,22 @@ describe('applyCheckin', () => {
     expect(await applyCheckin(t.db, checkin(), { ...policy, points: 25 }, morning)).toMatchObject({
       result: { pointsAwarded: 25, balance: 145 },
     });
+  });
+
+  it('follows the published rule set once there is one, and gives the points an expiry', async () => {
+    await publishRules(
+      t.db,
+      { ...DEFAULT_RULES, checkin: { points: 15 }, lots: { lifetimeDays: 30, pendingDays: 14 } },
+      'op',
+    );
+    expect(await applyCheckin(t.db, checkin(), policy, morning)).toMatchObject({
+      result: { pointsAwarded: 15, balance: 135 },
+    });
+    const lot = await t.db.get<{ expires_at: string; available_at: string }>(
+      "SELECT l.expires_at, l.available_at FROM point_lots l JOIN points_ledger p ON p.id = l.ledger_id WHERE p.cause = 'checkin'",
+    );
+    // Check-in points are spendable at once (no refund can take them back) and last 30 days.
+    expect(lot).toEqual({ available_at: morning.toISOString(), expires_at: '2025-04-09T05:30:00.000Z' });
   });
 
   it('rejects unknown members, foreign cards and blocked cards without changing anything', async () => {

@@ -4,7 +4,7 @@ import { addMember, books, memoryDb, rulesWith } from '../../test/engine-fixture
 import type { SqliteDb } from '../db/sqlite.js';
 import { EngineError } from './errors.js';
 import { appendLedgerEntry, debit } from './ledger.js';
-import { DAY_MS, expireDueLots } from './lots.js';
+import { expireDueLots } from './lots.js';
 import { type PurchaseInput, type RefundInput, recordPurchase, refundPurchase } from './purchases.js';
 import { publishRules } from './rules/store.js';
 
@@ -18,12 +18,29 @@ const TZ = 'Asia/Tehran';
 const start = new Date('2025-01-01T06:00:00.000Z').getTime();
 // 1 point per 1,000 minor units, pending for 2 days, lapsing after 10: short enough that random
 // sequences cross both windows often.
-const RULES = rulesWith({ spend: { points: 1, perAmountMinor: 1_000 }, lots: { lifetimeDays: 10, pendingDays: 2 } });
+const RULES = rulesWith({
+  spend: { points: 1, perAmountMinor: 1_000 },
+  lots: { lifetimeDays: 10, pendingDays: 2 },
+});
 
 const member = fc.constantFrom(...MEMBERS);
 const Op = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('purchase' as const), member, amount: fc.integer({ min: 1, max: 90_000 }) }), weight: 4 },
-  { arbitrary: fc.record({ op: fc.constant('redeem' as const), member, points: fc.integer({ min: 1, max: 80 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('purchase' as const),
+      member,
+      amount: fc.integer({ min: 1, max: 90_000 }),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('redeem' as const),
+      member,
+      points: fc.integer({ min: 1, max: 80 }),
+    }),
+    weight: 3,
+  },
   {
     arbitrary: fc.record({
       op: fc.constant('refund' as const),
@@ -33,8 +50,18 @@ const Op = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ op: fc.constant('expire' as const) }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('adjust' as const), member, points: fc.integer({ min: -30, max: 30 }).filter((p) => p !== 0) }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('tick' as const), hours: fc.integer({ min: 1, max: 24 * 6 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('adjust' as const),
+      member,
+      points: fc.integer({ min: -30, max: 30 }).filter((p) => p !== 0),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({ op: fc.constant('tick' as const), hours: fc.integer({ min: 1, max: 24 * 6 }) }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ op: fc.constant('replay' as const), pick: fc.nat() }), weight: 2 },
 );
 
@@ -100,9 +127,11 @@ describe('ledger invariants (property-based)', () => {
                 );
                 const spendable = before.reduce((s, l) => s + l.remaining, 0);
                 const snap = await snapshot(db);
-                const r = await debit(db, { memberId: op.member, kind: 'redeem', points: op.points, cause: 'reward' }, new Date(now)).catch(
-                  (e: unknown) => e,
-                );
+                const r = await debit(
+                  db,
+                  { memberId: op.member, kind: 'redeem', points: op.points, cause: 'reward' },
+                  new Date(now),
+                ).catch((e: unknown) => e);
                 if (op.points > spendable) {
                   expect(r).toBeInstanceOf(EngineError);
                   expect(await snapshot(db), 'a refused redemption writes nothing').toEqual(snap);
@@ -135,7 +164,8 @@ describe('ledger invariants (property-based)', () => {
                   storeId: p.storeId,
                   refundId: `f${calls.length}`,
                   receiptId: p.receiptId,
-                  amountMinor: op.part === undefined ? undefined : Math.max(1, Math.floor((row.left * op.part) / 100)),
+                  amountMinor:
+                    op.part === undefined ? undefined : Math.max(1, Math.floor((row.left * op.part) / 100)),
                 };
                 const before = (await books(db)).find((b) => b.member_id === p.memberId)!.balance;
                 const r = await refundPurchase(db, input, clock());
@@ -147,15 +177,21 @@ describe('ledger invariants (property-based)', () => {
               case 'expire': {
                 await expireDueLots(db, new Date(now));
                 const twice = await expireDueLots(db, new Date(now));
-                expect(twice, 'a second expiry run finds nothing').toEqual({ members: 0, lots: 0, points: 0 });
+                expect(twice, 'a second expiry run finds nothing').toEqual({
+                  members: 0,
+                  lots: 0,
+                  points: 0,
+                });
                 break;
               }
               case 'adjust': {
-                await appendLedgerEntry(db, { memberId: op.member, kind: 'adjust', points: op.points, cause: 'operator' }, new Date(now)).catch(
-                  (e: unknown) => {
-                    if (!(e instanceof EngineError)) throw e;
-                  },
-                );
+                await appendLedgerEntry(
+                  db,
+                  { memberId: op.member, kind: 'adjust', points: op.points, cause: 'operator' },
+                  new Date(now),
+                ).catch((e: unknown) => {
+                  if (!(e instanceof EngineError)) throw e;
+                });
                 break;
               }
               case 'tick':
@@ -189,23 +225,46 @@ describe('ledger invariants (property-based)', () => {
       fc.asyncProperty(
         fc.integer({ min: 0, max: 500 }),
         fc.integer({ min: 1_000, max: 400_000 }),
-        fc.array(fc.record({ hours: fc.integer({ min: 0, max: 24 * 4 }), points: fc.integer({ min: 1, max: 300 }) }), { maxLength: 6 }),
+        fc.array(
+          fc.record({ hours: fc.integer({ min: 0, max: 24 * 4 }), points: fc.integer({ min: 1, max: 300 }) }),
+          { maxLength: 6 },
+        ),
         async (opening, amount, spends) => {
           const db = await memoryDb();
           try {
             await publishRules(db, RULES, 'test');
             await addMember(db, { id: 'm1', number: 1 });
             let now = start;
-            if (opening > 0) await appendLedgerEntry(db, { memberId: 'm1', kind: 'adjust', points: opening, cause: 'opening' }, new Date(now));
-            const purchase: PurchaseInput = { storeId: 's1', receiptId: 'r1', memberId: 'm1', amountMinor: amount, currency: 'IRR', lines: [] };
+            if (opening > 0)
+              await appendLedgerEntry(
+                db,
+                { memberId: 'm1', kind: 'adjust', points: opening, cause: 'opening' },
+                new Date(now),
+              );
+            const purchase: PurchaseInput = {
+              storeId: 's1',
+              receiptId: 'r1',
+              memberId: 'm1',
+              amountMinor: amount,
+              currency: 'IRR',
+              lines: [],
+            };
             await recordPurchase(db, purchase, { now: new Date(now), timeZone: TZ });
             for (const s of spends) {
               now += s.hours * 3600_000;
-              await debit(db, { memberId: 'm1', kind: 'redeem', points: s.points, cause: 'reward' }, new Date(now)).catch((e: unknown) => {
+              await debit(
+                db,
+                { memberId: 'm1', kind: 'redeem', points: s.points, cause: 'reward' },
+                new Date(now),
+              ).catch((e: unknown) => {
                 if (!(e instanceof EngineError)) throw e;
               });
             }
-            const r = await refundPurchase(db, { storeId: 's1', refundId: 'f1', receiptId: 'r1' }, { now: new Date(now), timeZone: TZ });
+            const r = await refundPurchase(
+              db,
+              { storeId: 's1', refundId: 'f1', receiptId: 'r1' },
+              { now: new Date(now), timeZone: TZ },
+            );
             expect(r.balance).toBeLessThanOrEqual(opening);
             expect(r.pointsReversed + r.shortfall).toBe(Math.floor(amount / 1_000));
             await checkInvariants(db);

@@ -77,7 +77,8 @@ export async function debit(
   opts: DebitOptions = {},
 ): Promise<{ entryId: number | undefined; taken: number; balance: number }> {
   assertWhole(entry.points);
-  if (entry.points <= 0) throw new Error(`a debit must take a positive number of points, got ${entry.points}`);
+  if (entry.points <= 0)
+    throw new Error(`a debit must take a positive number of points, got ${entry.points}`);
   const at = now.toISOString();
   return db.transaction(async () => {
     const lots = await openLots(db, entry.memberId);

@@ -32,7 +32,9 @@ describe('points lots', () => {
       [first.lotId, 0],
       [second.lotId, 15],
     ]);
-    expect(await db.all('SELECT lot_id, points FROM lot_consumptions WHERE ledger_id = ?', [r.entryId])).toEqual([
+    expect(
+      await db.all('SELECT lot_id, points FROM lot_consumptions WHERE ledger_id = ?', [r.entryId]),
+    ).toEqual([
       { lot_id: first.lotId, points: 10 },
       { lot_id: second.lotId, points: 5 },
     ]);
@@ -66,7 +68,9 @@ describe('points lots', () => {
       { member_id: 'a', balance: 20, ledger: 20, lots: 20 },
       { member_id: 'b', balance: 3, ledger: 3, lots: 3 },
     ]);
-    const expiries = await db.all("SELECT member_id, points FROM points_ledger WHERE kind = 'expire' ORDER BY member_id");
+    const expiries = await db.all(
+      "SELECT member_id, points FROM points_ledger WHERE kind = 'expire' ORDER BY member_id",
+    );
     expect(expiries).toEqual([
       { member_id: 'a', points: -6 },
       { member_id: 'b', points: -7 },
@@ -85,13 +89,18 @@ describe('points lots', () => {
     await earn('a', 30, at(0), { expiresAt: at(40) });
     await earn('b', 5, at(0), { expiresAt: at(25) });
     await earn('b', 50, at(0));
-    expect(await expiringWithin(db, 'a', at(0), 30)).toEqual({ points: 10, firstExpiresAt: at(20).toISOString() });
+    expect(await expiringWithin(db, 'a', at(0), 30)).toEqual({
+      points: 10,
+      firstExpiresAt: at(20).toISOString(),
+    });
     expect(await expiringWithin(db, 'b', at(0), 10)).toEqual({ points: 0, firstExpiresAt: null });
     expect(await membersWithPointsExpiring(db, { now: at(0), days: 30 })).toEqual([
       { memberId: 'a', points: 10, firstExpiresAt: at(20).toISOString() },
       { memberId: 'b', points: 5, firstExpiresAt: at(25).toISOString() },
     ]);
-    expect(await membersWithPointsExpiring(db, { now: at(0), days: 30, after: 'a', limit: 5 })).toHaveLength(1);
+    expect(await membersWithPointsExpiring(db, { now: at(0), days: 30, after: 'a', limit: 5 })).toHaveLength(
+      1,
+    );
     expect(await membersWithPointsExpiring(db, { now: at(0), days: 50 })).toContainEqual({
       memberId: 'a',
       points: 40,
@@ -101,8 +110,11 @@ describe('points lots', () => {
 
   it('takes only what there is when asked for a partial debit', async () => {
     await earn('a', 8, at(0), { availableAt: at(5) });
-    expect(await debit(db, { memberId: 'a', kind: 'reverse', points: 20, cause: 'x' }, at(1), { allowPartial: true }))
-      .toMatchObject({ taken: 0, entryId: undefined, balance: 8 });
+    expect(
+      await debit(db, { memberId: 'a', kind: 'reverse', points: 20, cause: 'x' }, at(1), {
+        allowPartial: true,
+      }),
+    ).toMatchObject({ taken: 0, entryId: undefined, balance: 8 });
     expect(
       await debit(db, { memberId: 'a', kind: 'reverse', points: 20, cause: 'x' }, at(1), {
         allowPartial: true,

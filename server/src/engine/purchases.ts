@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { findMember } from '../db/repos/members.js';
-import { findPurchase, findRefund, insertPurchase, insertRefund, type PurchaseRow } from '../db/repos/purchases.js';
+import {
+  findPurchase,
+  findRefund,
+  insertPurchase,
+  insertRefund,
+  type PurchaseRow,
+} from '../db/repos/purchases.js';
 import type { Queryable } from '../db/sqlite.js';
 import { EngineError } from './errors.js';
 import { credit, debit } from './ledger.js';
@@ -59,14 +65,21 @@ function canonical(v: unknown): string {
  * with the same body returns the first result and writes nothing; the same receipt id with a
  * different body is refused (`receipt-conflict`), because answering it would hide a till bug.
  */
-export function recordPurchase(db: Queryable, input: PurchaseInput, clock: EngineClock): Promise<PurchaseResult> {
+export function recordPurchase(
+  db: Queryable,
+  input: PurchaseInput,
+  clock: EngineClock,
+): Promise<PurchaseResult> {
   const hash = requestHash(input);
   return db.transaction(async () => {
     const prior = await findPurchase(db, input.storeId, input.receiptId);
     if (prior) return replayResult(db, prior, hash);
     const member = await findMember(db, input.memberId);
     if (!member) {
-      throw new EngineError('member-not-found', `no member ${input.memberId}; check the card, phone or member number`);
+      throw new EngineError(
+        'member-not-found',
+        `no member ${input.memberId}; check the card, phone or member number`,
+      );
     }
     const { version, config } = await activeRules(db);
     const { now } = clock;
@@ -85,7 +98,12 @@ export function recordPurchase(db: Queryable, input: PurchaseInput, clock: Engin
       const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS);
       const c = await credit(
         db,
-        { memberId: member.id, kind: 'earn', points: earn.points, cause: `purchase:${input.storeId}/${input.receiptId}` },
+        {
+          memberId: member.id,
+          kind: 'earn',
+          points: earn.points,
+          cause: `purchase:${input.storeId}/${input.receiptId}`,
+        },
         now,
         { availableAt, expiresAt: new Date(now.getTime() + config.lots.lifetimeDays * DAY_MS) },
       );
@@ -133,7 +151,9 @@ async function replayResult(db: Queryable, prior: PurchaseRow, hash: string): Pr
     );
   }
   const lot = prior.lot_id
-    ? await db.get<{ available_at: string }>('SELECT available_at FROM point_lots WHERE id = ?', [prior.lot_id])
+    ? await db.get<{ available_at: string }>('SELECT available_at FROM point_lots WHERE id = ?', [
+        prior.lot_id,
+      ])
     : undefined;
   return {
     receiptId: prior.receipt_id,
@@ -148,7 +168,10 @@ async function replayResult(db: Queryable, prior: PurchaseRow, hash: string): Pr
 }
 
 async function balanceOf(db: Queryable, memberId: string): Promise<number> {
-  return (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [memberId]))?.points ?? 0;
+  return (
+    (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [memberId]))
+      ?.points ?? 0
+  );
 }
 
 export interface RefundInput {
@@ -226,7 +249,12 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
     if (owed > 0) {
       const d = await debit(
         db,
-        { memberId: purchase.member_id, kind: 'reverse', points: owed, cause: `refund:${input.storeId}/${input.refundId}` },
+        {
+          memberId: purchase.member_id,
+          kind: 'reverse',
+          points: owed,
+          cause: `refund:${input.storeId}/${input.refundId}`,
+        },
         now,
         { includePending: true, preferLotId: purchase.lot_id ?? undefined, allowPartial: true },
       );

@@ -20,8 +20,15 @@ export interface PurchaseRow {
   created_at: string;
 }
 
-export function findPurchase(db: Queryable, storeId: string, receiptId: string): Promise<PurchaseRow | undefined> {
-  return db.get<PurchaseRow>('SELECT * FROM purchases WHERE store_id = ? AND receipt_id = ?', [storeId, receiptId]);
+export function findPurchase(
+  db: Queryable,
+  storeId: string,
+  receiptId: string,
+): Promise<PurchaseRow | undefined> {
+  return db.get<PurchaseRow>('SELECT * FROM purchases WHERE store_id = ? AND receipt_id = ?', [
+    storeId,
+    receiptId,
+  ]);
 }
 
 export async function insertPurchase(

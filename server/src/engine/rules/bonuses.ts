@@ -13,7 +13,15 @@ export type BonusKind = 'welcome' | 'birthday' | 'survey' | 'referral';
  */
 export function awardBonus(
   db: Queryable,
-  b: { memberId: string; kind: BonusKind; period: string; points: number; rules: RuleConfig; now: Date; eventId?: string },
+  b: {
+    memberId: string;
+    kind: BonusKind;
+    period: string;
+    points: number;
+    rules: RuleConfig;
+    now: Date;
+    eventId?: string;
+  },
 ): Promise<number> {
   return db.transaction(async () => {
     const claimed = await db.run(
@@ -47,8 +55,13 @@ export function awardBonus(
 export const awardWelcome = (db: Queryable, memberId: string, rules: RuleConfig, now: Date) =>
   awardBonus(db, { memberId, kind: 'welcome', period: '', points: rules.welcome.points, rules, now });
 
-export const awardSurvey = (db: Queryable, memberId: string, surveyId: string, rules: RuleConfig, now: Date) =>
-  awardBonus(db, { memberId, kind: 'survey', period: surveyId, points: rules.survey.points, rules, now });
+export const awardSurvey = (
+  db: Queryable,
+  memberId: string,
+  surveyId: string,
+  rules: RuleConfig,
+  now: Date,
+) => awardBonus(db, { memberId, kind: 'survey', period: surveyId, points: rules.survey.points, rules, now });
 
 /**
  * The year whose birthday window contains `today`, or undefined. Windows may cross New Year (a

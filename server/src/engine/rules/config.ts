@@ -12,7 +12,9 @@ import { z } from 'zod';
 
 const Points = z.number().int().min(0).max(1_000_000);
 const Pct = z.number().int().min(0, 'a multiplier cannot be negative').max(10_000, 'at most ×100 (10000%)');
-export const CategoryCode = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'category codes are 1-32 of a-z 0-9 -');
+export const CategoryCode = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'category codes are 1-32 of a-z 0-9 -');
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are YYYY-MM-DD in the club time zone');
 const Text = z.object({ fa: z.string().min(1).max(200), en: z.string().min(1).max(200) }).strict();
 
@@ -61,14 +63,19 @@ export const RuleConfig = z
         windowDays: z.number().int().min(1).max(3660),
         /** Downgrades happen only when the requalification job runs, this often. */
         requalifyEveryDays: z.number().int().min(1).max(3660),
-        levels: z.object(Object.fromEntries(TIER_CODES.map((t) => [t, TierLevel])) as Record<
-          (typeof TIER_CODES)[number],
-          typeof TierLevel
-        >),
+        levels: z.object(
+          Object.fromEntries(TIER_CODES.map((t) => [t, TierLevel])) as Record<
+            (typeof TIER_CODES)[number],
+            typeof TierLevel
+          >,
+        ),
       })
       .strict()
       .refine(
-        (t) => TIER_CODES.every((c, i) => i === 0 || t.levels[c].threshold > t.levels[TIER_CODES[i - 1]!].threshold),
+        (t) =>
+          TIER_CODES.every(
+            (c, i) => i === 0 || t.levels[c].threshold > t.levels[TIER_CODES[i - 1]!].threshold,
+          ),
         { message: 'tier thresholds must rise from bronze to platinum', path: ['levels'] },
       )
       .refine((t) => t.levels.bronze.threshold === 0, {
@@ -78,7 +85,11 @@ export const RuleConfig = z
     checkin: z.object({ points: Points }).strict(),
     welcome: z.object({ points: Points }).strict(),
     birthday: z
-      .object({ points: Points, daysBefore: z.number().int().min(0).max(60), daysAfter: z.number().int().min(0).max(60) })
+      .object({
+        points: Points,
+        daysBefore: z.number().int().min(0).max(60),
+        daysAfter: z.number().int().min(0).max(60),
+      })
       .strict(),
     referral: z.object({ referrerPoints: Points, refereePoints: Points }).strict(),
     survey: z.object({ points: Points }).strict(),
@@ -96,7 +107,12 @@ export const RuleConfig = z
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
     c.promotions.forEach((p, i) => {
-      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', message: `duplicate promotion id ${p.id}`, path: ['promotions', i, 'id'] });
+      if (ids.has(p.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate promotion id ${p.id}`,
+          path: ['promotions', i, 'id'],
+        });
       ids.add(p.id);
       for (const cat of p.categories ?? []) {
         if (!(cat in c.categories)) {

@@ -57,7 +57,10 @@ export function purchasePoints(rules: RuleConfig, input: EarnInput): EarnBreakdo
       { expected: rules.currency, got: input.currency },
     );
   }
-  const lines = input.lines.length > 0 ? input.lines : [{ category: 'general', amountMinor: input.amountMinor, quantity: 1 }];
+  const lines =
+    input.lines.length > 0
+      ? input.lines
+      : [{ category: 'general', amountMinor: input.amountMinor, quantity: 1 }];
   const sum = lines.reduce((s, l) => s + l.amountMinor, 0);
   if (sum !== input.amountMinor) {
     throw new EngineError(

@@ -35,7 +35,7 @@ function parseStored(json: string): RuleConfig {
  * Validates and stores a new version, which becomes live for everything recorded after it.
  * Invalid input throws `invalid-rules` listing every problem, and stores nothing.
  */
-export function publishRules(
+export async function publishRules(
   db: Queryable,
   input: unknown,
   by: string,
