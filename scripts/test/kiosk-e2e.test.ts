@@ -101,7 +101,8 @@ describe.runIf(shouldRun('kiosk-e2e', missing))(
         .poll(() => page.getByText('این کارت شناسایی نشد').first().isVisible(), { timeout: 10_000 })
         .toBe(true);
       await shot('unknown-fa');
-      await page.getByRole('button', { name: /English/ }).click();
+      // The switch is labelled "change language" for screen readers; shoppers see the target language's name.
+      await page.locator('button', { hasText: 'English' }).click({ timeout: 5_000 });
       await expect
         .poll(() => page.getByText('We don’t recognise this card').first().isVisible(), { timeout: 5_000 })
         .toBe(true);

@@ -16,7 +16,18 @@ export class EngineError extends Error {
 
 export type EngineErrorCode =
   | 'insufficient-points'
+  | 'insufficient-credit'
+  | 'spend-conflict'
   | 'member-not-found'
+  | 'voucher-not-found'
+  | 'voucher-used'
+  | 'voucher-expired'
+  | 'voucher-cancelled'
+  | 'reward-unavailable'
+  | 'reward-limit'
+  | 'out-of-stock'
+  | 'velocity-limit'
+  | 'phone-taken'
   | 'card-blocked'
   | 'receipt-conflict'
   | 'refund-conflict'

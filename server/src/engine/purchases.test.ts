@@ -35,6 +35,7 @@ describe('purchases and refunds', () => {
       points: 20,
       pendingUntil: '2025-05-15T08:00:00.000Z',
       bonuses: { birthday: 0, referral: 0 },
+      credit: { earnedMinor: 0, balanceMinor: 0, currency: 'IRR' },
       rulesVersion: 0,
       balance: 20,
       replay: false,

@@ -8,6 +8,7 @@ import {
   type PurchaseRow,
 } from '../db/repos/purchases.js';
 import type { Queryable } from '../db/sqlite.js';
+import { cashbackFor, creditBalance, moveCredit } from './credit.js';
 import { EngineError } from './errors.js';
 import { credit, debit } from './ledger.js';
 import { DAY_MS } from './lots.js';
@@ -32,6 +33,8 @@ export interface PurchaseResult {
   /** When the purchase points become spendable (ISO); null when it earned none. */
   pendingUntil: string | null;
   bonuses: { birthday: number; referral: number };
+  /** Store credit (cashback) this purchase earned and the member's credit balance after it. */
+  credit: { earnedMinor: number; balanceMinor: number; currency: string };
   rulesVersion: number;
   balance: number;
   /** True when this was a replay of a receipt already recorded: nothing was written. */
@@ -111,6 +114,22 @@ export function recordPurchase(
       lotId = c.lotId;
       pendingUntil = availableAt.toISOString();
     }
+    const cashback = cashbackFor(input.amountMinor, config.cashback.basisPoints);
+    if (cashback > 0) {
+      await moveCredit(
+        db,
+        {
+          memberId: member.id,
+          kind: 'earn',
+          amountMinor: cashback,
+          currency: input.currency,
+          cause: `purchase:${input.storeId}/${input.receiptId}`,
+          storeId: input.storeId,
+          ref: input.receiptId,
+        },
+        now,
+      );
+    }
     await insertPurchase(db, {
       store_id: input.storeId,
       receipt_id: input.receiptId,
@@ -125,6 +144,7 @@ export function recordPurchase(
       lot_id: lotId,
       rules_version: version,
       breakdown: JSON.stringify(earn satisfies EarnBreakdown),
+      credit_minor: cashback,
       created_at: now.toISOString(),
     });
     const birthday = await awardBirthdayIfDue(db, member, config, now, clock.timeZone);
@@ -135,6 +155,11 @@ export function recordPurchase(
       points: earn.points,
       pendingUntil,
       bonuses: { birthday, referral },
+      credit: {
+        earnedMinor: cashback,
+        balanceMinor: await creditBalance(db, member.id, input.currency),
+        currency: input.currency,
+      },
       rulesVersion: version,
       balance: await balanceOf(db, member.id),
       replay: false,
@@ -161,6 +186,11 @@ async function replayResult(db: Queryable, prior: PurchaseRow, hash: string): Pr
     points: prior.points,
     pendingUntil: lot?.available_at ?? null,
     bonuses: { birthday: 0, referral: 0 },
+    credit: {
+      earnedMinor: prior.credit_minor,
+      balanceMinor: await creditBalance(db, prior.member_id, prior.currency),
+      currency: prior.currency,
+    },
     rulesVersion: prior.rules_version,
     balance: await balanceOf(db, prior.member_id),
     replay: true,
@@ -190,6 +220,9 @@ export interface RefundResult {
   pointsReversed: number;
   /** Points the refund could not take back because they were already spent. */
   shortfall: number;
+  /** Store credit taken back, and what could not be because it was already spent. */
+  creditReversedMinor: number;
+  creditShortfallMinor: number;
   balance: number;
   replay: boolean;
 }
@@ -221,6 +254,8 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
         amountMinor: prior.amount_minor,
         pointsReversed: prior.points_reversed,
         shortfall: prior.shortfall,
+        creditReversedMinor: prior.credit_reversed,
+        creditShortfallMinor: prior.credit_shortfall,
         balance: await balanceOf(db, purchase.member_id),
         replay: true,
       };
@@ -261,11 +296,31 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
       taken = d.taken;
       ledgerId = d.entryId ?? null;
     }
-    await db.run('UPDATE purchases SET refunded_minor = ?, points_reversed = ? WHERE id = ?', [
-      refunded,
-      target,
-      purchase.id,
-    ]);
+    // Cashback follows the same share rule as points, capped by the credit still there.
+    const creditTarget = Number(
+      (BigInt(purchase.credit_minor) * BigInt(refunded)) / BigInt(purchase.amount_minor),
+    );
+    const creditOwed = creditTarget - purchase.credit_reversed;
+    const creditTaken = Math.min(creditOwed, await creditBalance(db, purchase.member_id, purchase.currency));
+    if (creditTaken > 0) {
+      await moveCredit(
+        db,
+        {
+          memberId: purchase.member_id,
+          kind: 'reverse',
+          amountMinor: -creditTaken,
+          currency: purchase.currency,
+          cause: `refund:${input.storeId}/${input.refundId}`,
+          storeId: input.storeId,
+          ref: input.refundId,
+        },
+        now,
+      );
+    }
+    await db.run(
+      'UPDATE purchases SET refunded_minor = ?, points_reversed = ?, credit_reversed = ? WHERE id = ?',
+      [refunded, target, creditTarget, purchase.id],
+    );
     await insertRefund(db, {
       store_id: input.storeId,
       refund_id: input.refundId,
@@ -275,6 +330,8 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
       points_reversed: taken,
       shortfall: owed - taken,
       ledger_id: ledgerId,
+      credit_reversed: creditTaken,
+      credit_shortfall: creditOwed - creditTaken,
       created_at: now.toISOString(),
     });
     return {
@@ -284,6 +341,8 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
       amountMinor: amount,
       pointsReversed: taken,
       shortfall: owed - taken,
+      creditReversedMinor: creditTaken,
+      creditShortfallMinor: creditOwed - creditTaken,
       balance: await balanceOf(db, purchase.member_id),
       replay: false,
     };

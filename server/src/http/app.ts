@@ -7,6 +7,7 @@ import type { Queryable } from '../db/sqlite.js';
 import type { CheckinPolicy } from '../engine/checkin.js';
 import { memberViewByCard, memberViewById } from '../engine/member-view.js';
 import { apiError, errorHandler, HttpError } from './errors.js';
+import { posRoutes } from './routes/pos.js';
 
 export interface AppDeps {
   db: Queryable;
@@ -67,6 +68,8 @@ export function createApp(deps: AppDeps) {
     if (!member) throw new HttpError(404, 'member-not-found', `no member ${id.data} with an active card`);
     return c.json(member);
   });
+
+  app.route('/api/pos/v1', posRoutes({ db: deps.db, timeZone: deps.policy.timeZone, now }));
 
   app.get('/api/devices', async (c) => {
     const rows = await listDevices(deps.db);

@@ -17,6 +17,8 @@ export interface PurchaseRow {
   breakdown: string;
   refunded_minor: number;
   points_reversed: number;
+  credit_minor: number;
+  credit_reversed: number;
   created_at: string;
 }
 
@@ -33,12 +35,12 @@ export function findPurchase(
 
 export async function insertPurchase(
   db: Queryable,
-  p: Omit<PurchaseRow, 'id' | 'refunded_minor' | 'points_reversed'>,
+  p: Omit<PurchaseRow, 'id' | 'refunded_minor' | 'points_reversed' | 'credit_reversed'>,
 ): Promise<number> {
   const r = await db.run(
     `INSERT INTO purchases (store_id, receipt_id, member_id, amount_minor, currency, lines, staff_id, request_hash,
-       points, ledger_id, lot_id, rules_version, breakdown, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       points, ledger_id, lot_id, rules_version, breakdown, credit_minor, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       p.store_id,
       p.receipt_id,
@@ -53,6 +55,7 @@ export async function insertPurchase(
       p.lot_id,
       p.rules_version,
       p.breakdown,
+      p.credit_minor,
       p.created_at,
     ],
   );
@@ -69,6 +72,8 @@ export interface RefundRow {
   points_reversed: number;
   shortfall: number;
   ledger_id: number | null;
+  credit_reversed: number;
+  credit_shortfall: number;
   created_at: string;
 }
 
@@ -79,7 +84,7 @@ export function findRefund(db: Queryable, storeId: string, refundId: string): Pr
 export async function insertRefund(db: Queryable, r: Omit<RefundRow, 'id'>): Promise<number> {
   const res = await db.run(
     `INSERT INTO refunds (store_id, refund_id, purchase_id, amount_minor, request_hash, points_reversed, shortfall,
-       ledger_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       ledger_id, credit_reversed, credit_shortfall, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       r.store_id,
       r.refund_id,
@@ -89,6 +94,8 @@ export async function insertRefund(db: Queryable, r: Omit<RefundRow, 'id'>): Pro
       r.points_reversed,
       r.shortfall,
       r.ledger_id,
+      r.credit_reversed,
+      r.credit_shortfall,
       r.created_at,
     ],
   );

@@ -82,6 +82,11 @@ export const RuleConfig = z
         message: 'bronze is the entry tier: its threshold must be 0',
         path: ['levels', 'bronze'],
       }),
+    /** Store credit earned on purchases, in basis points of the amount (1000 = 10%). */
+    cashback: z
+      .object({ basisPoints: z.number().int().min(0).max(10_000) })
+      .strict()
+      .default({ basisPoints: 0 }),
     checkin: z.object({ points: Points }).strict(),
     welcome: z.object({ points: Points }).strict(),
     birthday: z
@@ -146,6 +151,7 @@ export const DEFAULT_RULES: RuleConfig = {
       platinum: { threshold: 20_000, multiplierPct: 200 },
     },
   },
+  cashback: { basisPoints: 0 },
   checkin: { points: 10 },
   welcome: { points: 100 },
   birthday: { points: 200, daysBefore: 3, daysAfter: 7 },
