@@ -1,4 +1,11 @@
-import type { Ack, EventEnvelope, KioskEvent, KioskSession, RpcResponse } from '@bashgah/protocol';
+import type {
+  Ack,
+  CommandRequest,
+  EventEnvelope,
+  KioskEvent,
+  KioskSession,
+  RpcResponse,
+} from '@bashgah/protocol';
 import type { EventBus } from './event-bus.js';
 import type { CardReaderEvents } from './hardware/reader/card-reader.js';
 
@@ -13,6 +20,12 @@ export type AgentEvents = { [K in keyof CardReaderEvents]: CardReaderEvents[K] }
   'link.online': boolean;
   'link.ack': Ack;
   'link.rpcResponse': RpcResponse;
+  /** A valid command from the server on this device's `cmd` topic. */
+  'link.command': CommandRequest;
+  /** The kiosk UI should reload itself (operator's reload-ui command). */
+  'ui.reload': undefined;
+  /** Maintenance mode or pushed settings changed: the kiosk needs the whole state again. */
+  'kiosk.changed': undefined;
   /** An outbox row left the outbox on the server's ack. */
   'sync.acked': { ack: Ack; envelope: EventEnvelope };
   session: KioskSession;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { KioskState } from '@bashgah/protocol';
@@ -7,10 +7,12 @@ import type { Logger } from 'pino';
 import { CheckinAction } from './actions/checkin.js';
 import type { AgentBus, AgentEvents } from './agent-events.js';
 import { createApp } from './api/app.js';
+import { HttpError } from './api/errors.js';
 import type { AgentConfig } from './config.js';
 import { EventBus } from './event-bus.js';
 import type { CardReader } from './hardware/reader/card-reader.js';
 import { SimReader } from './hardware/reader/sim-reader.js';
+import { CommandHandler } from './link/commands.js';
 import { MqttLink } from './link/mqtt-link.js';
 import { RpcClient } from './link/rpc-client.js';
 import { Sync } from './link/sync.js';
@@ -18,6 +20,7 @@ import { TelemetryPublisher } from './link/telemetry.js';
 import { TapSession } from './session/tap-session.js';
 import { MemberCache } from './store/member-cache.js';
 import { Outbox } from './store/outbox.js';
+import { DeviceStore } from './store/settings.js';
 import { Sqlite } from './store/sqlite.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -35,6 +38,12 @@ export interface StartAgentDeps {
   /** A reader to use instead of the one READER names (tests, custom hardware). */
   reader?: CardReader;
   timing?: AgentTiming;
+  /** For the restart-agent command: stop and let the supervisor start the agent again. */
+  restart?: () => void;
+  /** For the fetch-logs command: the last n log lines. */
+  recentLogs?: (n: number) => string[];
+  /** For the test-print command, when a printer is configured. */
+  printTestPage?: () => Promise<void>;
 }
 
 export interface RunningAgent {
@@ -104,6 +113,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
     closers.push(() => db.close());
     const outbox = await Outbox.open(db);
     const cache = await MemberCache.open(db);
+    const deviceStore = await DeviceStore.open(db);
 
     let reader: CardReader;
     let simulator: SimReader | undefined;
@@ -128,6 +138,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       url: config.mqtt.url,
       username: config.mqtt.username,
       password: config.mqtt.password,
+      ...(config.mqtt.caFile ? { ca: await readFile(config.mqtt.caFile) } : {}),
       deviceId: config.deviceId,
       agentVersion: AGENT_VERSION,
       bus,
@@ -169,6 +180,23 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       reader: () => reader,
       logger,
       intervalMs: timing.telemetryIntervalMs,
+      maintenance: () => deviceStore.maintenance(),
+      dataDir: config.dataDir,
+    });
+    const commands = new CommandHandler({
+      deviceId: config.deviceId,
+      link,
+      bus,
+      store: deviceStore,
+      logger,
+      restart: deps.restart,
+      recentLogs: deps.recentLogs,
+      printTestPage: deps.printTestPage,
+      syncNow: async () => {
+        sync.trigger();
+        await sync.idle();
+        return outbox.depth();
+      },
     });
 
     const state = async (): Promise<KioskState> => ({
@@ -177,13 +205,23 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       reader: reader.state(),
       outboxDepth: await outbox.depth(),
       session: session.current(),
+      maintenance: await deviceStore.maintenance(),
+      ...(await deviceStore
+        .settings()
+        .then((s) => (s.maintenanceMessage ? { maintenanceMessage: s.maintenanceMessage } : {}))),
     });
 
     const shutdown = new AbortController();
     const app = createApp({
       bus,
       state,
-      checkin: (memberId) => checkin.checkin(memberId),
+      checkin: async (memberId) => {
+        // Out of service: the kiosk shows so, and no member action is taken behind that screen.
+        if (await deviceStore.maintenance()) {
+          throw new HttpError(503, 'maintenance', 'this kiosk is out of service (maintenance mode)');
+        }
+        return checkin.checkin(memberId);
+      },
       simTap: sim ? (uid) => void sim.tap(uid) : undefined,
       kioskUiDir: config.kioskUiDir,
       logger,
@@ -221,6 +259,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       () => rpc.close(),
       () => sync.stop(),
       () => telemetry.stop(),
+      () => commands.stop(),
       () => checkin.stop(),
       () => session.stop(),
     );

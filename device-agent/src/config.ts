@@ -31,6 +31,8 @@ const EnvSchema = z.object({
     .default('mqtt://127.0.0.1:1884'),
   MQTT_USERNAME: z.string().min(1).optional(),
   MQTT_PASSWORD: z.string().min(1).optional(),
+  /** PEM CA for mqtts:// when the server uses a private CA (written by `enrol`). */
+  MQTT_CA_FILE: z.string().min(1).optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: int(8080, 0, 65535),
   ALLOW_REMOTE_API: bool,
@@ -45,7 +47,7 @@ const EnvSchema = z.object({
 
 export interface AgentConfig {
   deviceId: string;
-  mqtt: { url: string; username?: string; password?: string };
+  mqtt: { url: string; username?: string; password?: string; caFile?: string };
   api: { host: string; port: number };
   dataDir: string;
   reader: 'pcsc' | 'sim';
@@ -92,7 +94,12 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(p));
   return {
     deviceId: e.DEVICE_ID,
-    mqtt: { url: e.MQTT_URL, username: e.MQTT_USERNAME, password: e.MQTT_PASSWORD },
+    mqtt: {
+      url: e.MQTT_URL,
+      username: e.MQTT_USERNAME,
+      password: e.MQTT_PASSWORD,
+      ...(e.MQTT_CA_FILE ? { caFile: abs(e.MQTT_CA_FILE) } : {}),
+    },
     api: { host: e.API_HOST, port: e.API_PORT },
     dataDir: abs(e.DATA_DIR),
     reader: e.READER,

@@ -2,6 +2,10 @@
 import pino from 'pino';
 import { startAgent } from './agent.js';
 import { ConfigError, loadAgentConfig } from './config.js';
+import { LogRing } from './log-ring.js';
+
+/** Exit code after a restart-agent command; the systemd unit restarts the agent on it. */
+export const RESTART_EXIT_CODE = 75;
 
 /** Composition root: the only place that reads the environment and owns the process. */
 async function main(): Promise<void> {
@@ -15,8 +19,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'bashgah-agent' } });
-  const agent = await startAgent(config, { logger });
+  // Logs go to stdout (journald) and to a small ring the fetch-logs command reads.
+  const ring = new LogRing(500);
+  const logger = pino(
+    { level: config.logLevel, base: { service: 'bashgah-agent' } },
+    pino.multistream([{ stream: process.stdout }, { stream: ring }]),
+  );
+  let restart: () => void = () => {};
+  const agent = await startAgent(config, {
+    logger,
+    recentLogs: (n) => ring.recent(n),
+    restart: () => restart(),
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -37,11 +51,24 @@ async function main(): Promise<void> {
       },
     );
   };
+  // restart-agent: stop cleanly and exit 75 (EX_TEMPFAIL); systemd's Restart= starts us again.
+  restart = () => {
+    if (stopping) return;
+    stopping = true;
+    logger.warn('restarting on operator command');
+    agent.stop().finally(() => process.exit(RESTART_EXIT_CODE));
+  };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-main().catch((error: unknown) => {
+// `bashgah-agent enrol --server URL --code CODE [--out FILE]`: one-time set-up, then exit.
+const start: Promise<void> =
+  process.argv[2] === 'enrol'
+    ? import('./enrol.js').then(async ({ enrolCli }) => process.exit(await enrolCli(process.argv.slice(3))))
+    : main();
+
+start.catch((error: unknown) => {
   process.stderr.write(
     `bashgah-agent failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

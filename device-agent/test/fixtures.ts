@@ -12,6 +12,13 @@ export const sampleMember = (over: Partial<MemberView> = {}): MemberView => ({
   cardUid: '04A1B2C3D4E5F6',
   checkinPointsAvailable: 10,
   asOf: new Date().toISOString(),
+  maskedPhone: null,
+  pointsPending: 0,
+  tierProgress: { measure: 'points', current: 0, nextTier: 'gold', remaining: 5000, windowDays: 365 },
+  expiringSoon: { points: 0, firstExpiresAt: null, withinDays: 30 },
+  rewards: { affordable: [], next: null },
+  punchCards: [],
+  lastActivityAt: null,
   ...over,
 });
 

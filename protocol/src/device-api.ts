@@ -29,6 +29,9 @@ export const KioskState = z.object({
   reader: ReaderState,
   outboxDepth: z.number().int().nonnegative(),
   session: KioskSession,
+  /** Set by an operator's maintenance command: the kiosk shows "out of service" and takes no taps. */
+  maintenance: z.boolean().optional(),
+  maintenanceMessage: z.object({ fa: z.string(), en: z.string() }).partial().optional(),
 });
 export type KioskState = z.infer<typeof KioskState>;
 
@@ -43,6 +46,8 @@ export const KioskEvent = z.discriminatedUnion('type', [
     pointsAwarded: z.number().int().optional(),
     balance: z.number().int().optional(),
   }),
+  /** An operator asked the kiosk to reload its page (new UI build, stuck screen). */
+  z.object({ type: z.literal('reload') }),
 ]);
 export type KioskEvent = z.infer<typeof KioskEvent>;
 

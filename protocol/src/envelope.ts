@@ -15,6 +15,19 @@ const Version = z.literal(PROTOCOL_VERSION);
 /** Payloads of the member actions a kiosk records, keyed by event type. */
 export const EventPayloads = {
   checkin: z.object({ memberId: MemberId, cardUid: CardUid }).strict(),
+  /** The member claimed a reward at the kiosk; the ack carries the voucher to print. */
+  'reward.claim': z
+    .object({ memberId: MemberId, cardUid: CardUid, rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/) })
+    .strict(),
+  /** The member answered the kiosk's one-question survey (answer 1-5 or a short choice id). */
+  'survey.answer': z
+    .object({
+      memberId: MemberId,
+      cardUid: CardUid,
+      surveyId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+      answer: z.union([z.number().int().min(1).max(5), z.string().regex(/^[a-z0-9-]{1,40}$/)]),
+    })
+    .strict(),
 } as const;
 export type EventType = keyof typeof EventPayloads;
 export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloads)[T]>;
@@ -36,7 +49,11 @@ const envelopeOf = <T extends EventType>(type: T) =>
  * Every member action travels in one of these, device to server, QoS 1, from the agent's outbox.
  * `id` makes it idempotent: the server applies an id once and acks every copy.
  */
-export const EventEnvelope = z.discriminatedUnion('type', [envelopeOf('checkin')]);
+export const EventEnvelope = z.discriminatedUnion('type', [
+  envelopeOf('checkin'),
+  envelopeOf('reward.claim'),
+  envelopeOf('survey.answer'),
+]);
 export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
 export const AckStatus = z.enum(['applied', 'duplicate', 'rejected']);
@@ -53,8 +70,27 @@ export const Ack = z
     eventId: EventId,
     status: AckStatus,
     reason: z.string().max(500).optional(),
+    /** Machine-readable reason of a rejection, e.g. insufficient-points, out-of-stock. */
+    code: z.string().max(40).optional(),
     /** What applying the event did, for the kiosk to show (e.g. points awarded). */
-    result: z.object({ pointsAwarded: z.number().int(), balance: z.number().int() }).partial().optional(),
+    result: z
+      .object({
+        pointsAwarded: z.number().int(),
+        /** Points a reward claim took (reserved until the voucher is used or cancelled). */
+        pointsSpent: z.number().int().nonnegative(),
+        balance: z.number().int(),
+        /** A claimed reward's voucher: the code to print and the signed token for its QR. */
+        voucher: z
+          .object({
+            code: z.string().max(32),
+            token: z.string().max(1024),
+            rewardId: z.string(),
+            expiresAt: z.iso.datetime(),
+          })
+          .strict(),
+      })
+      .partial()
+      .optional(),
   })
   .strict();
 export type Ack = z.infer<typeof Ack>;

@@ -2,6 +2,7 @@ export * from './card.js';
 export { type DecodeResult, decodeMessage } from './decode.js';
 export * from './device-api.js';
 export * from './envelope.js';
+export * from './fleet.js';
 export * from './ids.js';
 export * from './member-view.js';
 export * from './rpc.js';

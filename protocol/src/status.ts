@@ -35,6 +35,15 @@ export const Telemetry = z
     lastTapAt: z.iso.datetime().nullable(),
     memoryRssBytes: z.number().int().nonnegative(),
     load1: z.number().nonnegative(),
+    /** Host health, where the platform can tell (absent on machines without the sensor/API). */
+    cpuTempC: z.number().min(-50).max(150).nullable().optional(),
+    memTotalBytes: z.number().int().nonnegative().optional(),
+    memFreeBytes: z.number().int().nonnegative().optional(),
+    diskTotalBytes: z.number().int().nonnegative().optional(),
+    diskFreeBytes: z.number().int().nonnegative().optional(),
+    protocolVersion: z.number().int().optional(),
+    /** True while an operator has put the kiosk out of service. */
+    maintenance: z.boolean().optional(),
   })
   .strict();
 export type Telemetry = z.infer<typeof Telemetry>;

@@ -20,7 +20,17 @@ export interface ServerConfig {
      * Tests against a shared Mosquitto turn it off so they leave no sessions behind.
      */
     cleanSession: boolean;
+    /** Who may connect to the embedded broker: see mqtt/auth.ts. */
+    auth: 'devices' | 'open';
+    /** PEM files: with both set the embedded broker speaks mqtts:// only. */
+    tlsCertFile: string | undefined;
+    tlsKeyFile: string | undefined;
+    /** CA the server trusts for an external mqtts:// broker; also handed to devices at enrolment. */
+    caFile: string | undefined;
+    /** The broker URL devices are told at enrolment (their view of the network may differ from ours). */
+    deviceUrl: string | undefined;
   };
+  fleet: FleetConfig;
   dataDir: string;
   dbPath: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -29,6 +39,25 @@ export interface ServerConfig {
   checkinPoints: number;
   /** The club's local time zone: it decides where one "day" of check-ins ends. */
   timeZone: string;
+}
+
+export interface FleetConfig {
+  enrolmentTtlMin: number;
+  commandTtlSec: number;
+  /** Bootstrap: an `admin` operator with this password is created when there are no operators. */
+  adminPassword: string | undefined;
+  /** Mark the session cookie Secure (set when the console is served over HTTPS). */
+  cookieSecure: boolean;
+  /** Rewritten on every device change, for an external Mosquitto (see docs/mosquitto.md). */
+  mosquitto: { passwordFile: string | undefined; aclFile: string | undefined; pidFile: string | undefined };
+  alerts: {
+    offlineMin: number;
+    backlogMin: number;
+    clockDriftSec: number;
+    diskFreePct: number;
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -72,6 +101,27 @@ const Env = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
     .optional(),
+  MQTT_AUTH: z.enum(['devices', 'open'], { error: 'must be devices or open' }).optional(),
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
+  MQTT_CA_FILE: z.string().min(1).optional(),
+  DEVICE_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\/[^\s/]+/, 'must look like mqtts://broker.example:8883')
+    .optional(),
+  ENROLMENT_TTL_MIN: z.coerce.number().int().min(1).max(10_080).default(60),
+  COMMAND_TTL_SEC: z.coerce.number().int().min(5).max(86_400).default(120),
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  COOKIE_SECURE: bool.optional(),
+  MOSQUITTO_PASSWORD_FILE: z.string().min(1).optional(),
+  MOSQUITTO_ACL_FILE: z.string().min(1).optional(),
+  MOSQUITTO_PID_FILE: z.string().min(1).optional(),
+  ALERT_OFFLINE_MIN: z.coerce.number().min(0.05).max(10_000).default(5),
+  ALERT_BACKLOG_MIN: z.coerce.number().min(0.05).max(10_000).default(10),
+  ALERT_CLOCK_DRIFT_SEC: z.coerce.number().min(1).max(86_400).default(120),
+  ALERT_DISK_FREE_PCT: z.coerce.number().min(0).max(100).default(10),
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   DATA_DIR: z.string().min(1).default('./data/server'),
   DB_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -113,7 +163,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       'Invalid server configuration: MQTT_USERNAME and MQTT_PASSWORD must be set together (the service account), or both left unset.',
     );
   }
+  if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError(
+      'Invalid server configuration: MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE must be set together (mqtts), or both left unset.',
+    );
+  }
   const dataDir = path.resolve(e.DATA_DIR);
+  const production = env.NODE_ENV === 'production';
   return {
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     mqtt: {
@@ -125,12 +181,37 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       clientId:
         e.MQTT_CLIENT_ID ?? `bashgah-server-${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 64),
       cleanSession: false,
+      // Development keeps the old open broker so a checkout works without enrolling a kiosk first.
+      auth: e.MQTT_AUTH ?? (production ? 'devices' : 'open'),
+      tlsCertFile: e.MQTT_TLS_CERT_FILE,
+      tlsKeyFile: e.MQTT_TLS_KEY_FILE,
+      caFile: e.MQTT_CA_FILE,
+      deviceUrl: e.DEVICE_MQTT_URL,
+    },
+    fleet: {
+      enrolmentTtlMin: e.ENROLMENT_TTL_MIN,
+      commandTtlSec: e.COMMAND_TTL_SEC,
+      adminPassword: e.ADMIN_PASSWORD,
+      cookieSecure: e.COOKIE_SECURE ?? production,
+      mosquitto: {
+        passwordFile: e.MOSQUITTO_PASSWORD_FILE,
+        aclFile: e.MOSQUITTO_ACL_FILE,
+        pidFile: e.MOSQUITTO_PID_FILE,
+      },
+      alerts: {
+        offlineMin: e.ALERT_OFFLINE_MIN,
+        backlogMin: e.ALERT_BACKLOG_MIN,
+        clockDriftSec: e.ALERT_CLOCK_DRIFT_SEC,
+        diskFreePct: e.ALERT_DISK_FREE_PCT,
+        webhookUrl: e.ALERT_WEBHOOK_URL,
+        webhookSecret: e.ALERT_WEBHOOK_SECRET,
+      },
     },
     dataDir,
     dbPath: e.DB_PATH ? path.resolve(e.DB_PATH) : path.join(dataDir, 'bashgah.db'),
     logLevel: e.LOG_LEVEL,
     // Demo members make a fresh dev checkout usable at once; production must opt in explicitly.
-    seedDemo: e.SEED_DEMO ?? env.NODE_ENV !== 'production',
+    seedDemo: e.SEED_DEMO ?? !production,
     checkinPoints: e.CHECKIN_POINTS,
     timeZone: e.CLUB_TIMEZONE,
   };

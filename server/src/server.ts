@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
@@ -7,8 +7,9 @@ import type { ServerConfig } from './config.js';
 import { migrate } from './db/migrate.js';
 import { SqliteDb } from './db/sqlite.js';
 import type { CheckinPolicy } from './engine/checkin.js';
-import { createFleetHandlers } from './fleet/devices.js';
+import { createFleet, type Fleet, serviceAccount } from './fleet/index.js';
 import { createApp } from './http/app.js';
+import { createBrokerAuth } from './mqtt/auth.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
 import { connectServerMqtt, type ServerMqtt } from './mqtt/client.js';
 import { createIngress } from './mqtt/ingress.js';
@@ -22,6 +23,8 @@ export interface RunningServer {
   /** The broker the server uses: the embedded one's bound address, or MQTT_URL. */
   mqttUrl: string;
   db: SqliteDb;
+  /** Device registry, commands, alerts (tests and tools drive these directly). */
+  fleet: Fleet;
   stop(): Promise<void>;
 }
 
@@ -53,26 +56,58 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       if (created.length > 0) logger.info({ created }, 'seeded demo members');
     }
 
-    let broker: EmbeddedBroker | undefined;
-    if (!config.mqtt.url) {
-      broker = await startEmbeddedBroker({ host: config.mqtt.host, port: config.mqtt.port, logger });
-      cleanups.push(broker.close);
-    }
-    const mqttUrl = config.mqtt.url ?? broker!.url;
-
-    const policy: CheckinPolicy = { points: config.checkinPoints, timeZone: config.timeZone };
+    const service = serviceAccount(config);
     let mqtt: ServerMqtt | undefined;
     const publish: ServerMqtt['publish'] = (topic, message, opts) => {
       if (!mqtt) return Promise.reject(new Error('MQTT client not connected yet'));
       return mqtt.publish(topic, message, opts);
     };
-    const fleet = createFleetHandlers({ db, logger });
+    let broker: EmbeddedBroker | undefined;
+    const fleet = createFleet({
+      config,
+      db,
+      logger,
+      publish,
+      service,
+      brokerUrl: () => config.mqtt.url ?? broker?.url ?? '',
+    });
+    await fleet.prepare();
+    if (!config.mqtt.url) {
+      const auth = createBrokerAuth({
+        mode: config.mqtt.auth,
+        service,
+        lookupDevice: fleet.lookupDevice,
+        logger,
+      });
+      fleet.attachBrokerAuth(auth);
+      if (config.mqtt.auth === 'open') {
+        logger.warn(
+          'embedded MQTT broker accepts anonymous clients (MQTT_AUTH=open); use MQTT_AUTH=devices in production',
+        );
+      }
+      const tlsFiles =
+        config.mqtt.tlsCertFile && config.mqtt.tlsKeyFile
+          ? { cert: await readFile(config.mqtt.tlsCertFile), key: await readFile(config.mqtt.tlsKeyFile) }
+          : undefined;
+      broker = await startEmbeddedBroker({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        logger,
+        auth,
+        tls: tlsFiles,
+      });
+      cleanups.push(broker.close);
+    }
+    const mqttUrl = config.mqtt.url ?? broker!.url;
+
+    const policy: CheckinPolicy = { points: config.checkinPoints, timeZone: config.timeZone };
     const router = createRouter(
       {
         events: createIngress({ db, publish, policy, logger }),
         'rpc/req': createRpcHandler({ db, publish, policy, logger }),
-        status: fleet.onStatus,
-        telemetry: fleet.onTelemetry,
+        status: fleet.handlers.onStatus,
+        telemetry: fleet.handlers.onTelemetry,
+        'cmd/result': fleet.commands.onResult,
       },
       logger,
     );
@@ -80,8 +115,9 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     // at once and only their replies wait for `mqtt` to be set, which is why publish is indirect.
     const client = await connectServerMqtt({
       url: mqttUrl,
-      username: config.mqtt.username,
-      password: config.mqtt.password,
+      username: service.username,
+      password: service.password,
+      ca: config.mqtt.caFile ? await readFile(config.mqtt.caFile) : undefined,
       clientId: config.mqtt.clientId,
       cleanSession: config.mqtt.cleanSession,
       logger,
@@ -93,7 +129,16 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       await client.close();
     });
 
-    const app = createApp({ db, policy, logger, mqttConnected: () => client.isConnected() });
+    fleet.start();
+    cleanups.push(() => fleet.stop());
+
+    const app = createApp({
+      db,
+      policy,
+      logger,
+      mqttConnected: () => client.isConnected(),
+      fleet: fleet.routeDeps(),
+    });
     const http = createAdaptorServer({ fetch: app.fetch });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -127,6 +172,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       httpUrl,
       mqttUrl,
       db,
+      fleet,
       stop() {
         stopping ??= stopAll().then(() => logger.info('Bashgah server stopped'));
         return stopping;

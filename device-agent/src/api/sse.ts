@@ -35,6 +35,8 @@ export function streamKioskEvents(c: Context, deps: SseDeps): Response {
       // Link and reader changes are whole-state changes for the kiosk (offline badge, reader icon).
       deps.bus.on('link.online', async () => void send({ type: 'state', state: await deps.state() })),
       deps.bus.on('state', async () => void send({ type: 'state', state: await deps.state() })),
+      deps.bus.on('kiosk.changed', async () => void send({ type: 'state', state: await deps.state() })),
+      deps.bus.on('ui.reload', () => void send({ type: 'reload' })),
     ];
     const cleanup = () => {
       for (const off of offs.splice(0)) off();

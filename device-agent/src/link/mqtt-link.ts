@@ -1,5 +1,6 @@
 import {
   Ack,
+  CommandRequest,
   type DecodeResult,
   type DeviceStatus,
   decodeMessage,
@@ -27,6 +28,8 @@ export interface MqttLinkOptions {
   url: string;
   username?: string;
   password?: string;
+  /** PEM CA to trust for mqtts:// (a private CA). */
+  ca?: string | Buffer;
   deviceId: string;
   agentVersion: string;
   bus: AgentBus;
@@ -43,8 +46,8 @@ export interface MqttLinkOptions {
  * was down still arrive.
  */
 export class MqttLink implements Link {
-  readonly #o: Required<Omit<MqttLinkOptions, 'username' | 'password'>> &
-    Pick<MqttLinkOptions, 'username' | 'password'>;
+  readonly #o: Required<Omit<MqttLinkOptions, 'username' | 'password' | 'ca'>> &
+    Pick<MqttLinkOptions, 'username' | 'password' | 'ca'>;
   readonly #log: Logger;
   #client: MqttClient | undefined;
   #online = false;
@@ -70,6 +73,7 @@ export class MqttLink implements Link {
       clean: false,
       username: this.#o.username,
       password: this.#o.password,
+      ...(this.#o.ca ? { ca: this.#o.ca } : {}),
       protocolVersion: 4,
       keepalive: 15,
       connectTimeout: 5000,
@@ -214,13 +218,11 @@ export class MqttLink implements Link {
         if (!drop(r) && r.ok) this.#o.bus.emit('link.rpcResponse', r.value);
         return;
       }
-      case 'cmd':
-        // The protocol defines no command schema yet; ignoring beats guessing at a command's meaning.
-        this.#log.warn(
-          { topic, bytes: payload.byteLength },
-          'dropped command: no commands are supported yet',
-        );
+      case 'cmd': {
+        const r = decodeMessage(CommandRequest, payload);
+        if (!drop(r) && r.ok) this.#o.bus.emit('link.command', r.value);
         return;
+      }
       default:
         this.#log.warn({ topic }, 'dropped MQTT message on an unexpected topic');
     }

@@ -1,5 +1,6 @@
-import { loadavg } from 'node:os';
-import { type Telemetry, topics } from '@bashgah/protocol';
+import { readFile, statfs } from 'node:fs/promises';
+import { freemem, loadavg, totalmem } from 'node:os';
+import { PROTOCOL_VERSION, type Telemetry, topics } from '@bashgah/protocol';
 import type { Logger } from 'pino';
 import type { AgentBus } from '../agent-events.js';
 import type { CardReader } from '../hardware/reader/card-reader.js';
@@ -14,7 +15,11 @@ export interface TelemetryOptions {
   outbox: Outbox;
   reader: () => CardReader;
   logger: Logger;
+  /** The disk whose free space is reported (the agent's data dir). */
+  dataDir?: string;
   intervalMs?: number;
+  /** Whether an operator has put the kiosk out of service. */
+  maintenance?: () => Promise<boolean>;
 }
 
 /**
@@ -61,6 +66,9 @@ export class TelemetryPublisher {
       lastTapAt: this.#lastTapAt,
       memoryRssBytes: process.memoryUsage.rss(),
       load1: Math.max(0, loadavg()[0] ?? 0),
+      ...(await hostHealth(this.#o.dataDir)),
+      protocolVersion: PROTOCOL_VERSION,
+      ...(this.#o.maintenance ? { maintenance: await this.#o.maintenance() } : {}),
     };
   }
 
@@ -72,4 +80,21 @@ export class TelemetryPublisher {
       this.#log.debug({ err: error }, 'telemetry not sent');
     }
   }
+}
+
+/** CPU temperature (Raspberry Pi and most Linux boards expose thermal_zone0), memory and disk. */
+export async function hostHealth(dataDir = '.'): Promise<Partial<Telemetry>> {
+  const out: Partial<Telemetry> = { memTotalBytes: totalmem(), memFreeBytes: freemem() };
+  const milli = Number(
+    (await readFile('/sys/class/thermal/thermal_zone0/temp', 'utf8').catch(() => '')).trim() || Number.NaN,
+  );
+  out.cpuTempC = Number.isFinite(milli) ? Math.round(milli / 100) / 10 : null;
+  try {
+    const fs = await statfs(dataDir);
+    out.diskTotalBytes = fs.blocks * fs.bsize;
+    out.diskFreeBytes = fs.bavail * fs.bsize;
+  } catch {
+    // No statfs on this platform or path: leave disk out.
+  }
+  return out;
 }

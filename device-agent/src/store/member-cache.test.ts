@@ -15,6 +15,13 @@ const member: MemberView = {
   cardUid: '04A1B2C3',
   checkinPointsAvailable: 10,
   asOf: new Date().toISOString(),
+  maskedPhone: null,
+  pointsPending: 0,
+  tierProgress: { measure: 'points', current: 0, nextTier: 'gold', remaining: 5000, windowDays: 365 },
+  expiringSoon: { points: 0, firstExpiresAt: null, withinDays: 30 },
+  rewards: { affordable: [], next: null },
+  punchCards: [],
+  lastActivityAt: null,
 };
 
 describe('MemberCache', () => {

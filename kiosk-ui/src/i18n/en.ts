@@ -42,6 +42,9 @@ export const en: Messages = {
   joinSoon: 'Joining on this kiosk is coming soon. For now, please ask at the till.',
   tapAgain: 'Already a member? Tap your card again.',
 
+  outOfService: 'This kiosk is temporarily out of service',
+  outOfServiceBody: 'Please ask at the till for anything about the customer club.',
+
   linkOnline: 'Online',
   linkOffline: 'Offline',
   linkConnecting: 'Connecting…',

@@ -50,6 +50,10 @@ export interface Messages {
   joinSoon: string;
   tapAgain: string;
 
+  // maintenance (an operator took the kiosk out of service)
+  outOfService: string;
+  outOfServiceBody: string;
+
   // connection
   linkOnline: string;
   linkOffline: string;

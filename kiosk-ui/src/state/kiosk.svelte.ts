@@ -8,7 +8,7 @@ import { type CheckinOutcome, remember } from './checkin-view.js';
 export type AgentLink = 'connecting' | 'open' | 'lost';
 
 const IDLE: KioskSession = { kind: 'idle' };
-const EVENT_TYPES: readonly KioskEvent['type'][] = ['state', 'session', 'checkin'];
+const EVENT_TYPES: readonly KioskEvent['type'][] = ['state', 'session', 'checkin', 'reload'];
 
 function sessionKey(s: KioskSession): string | null {
   return s.kind === 'idle' ? null : `${s.kind}:${s.tappedAt}`;
@@ -34,6 +34,8 @@ export class KioskStore {
   readonly online: boolean = $derived(this.state?.online ?? false);
   readonly reader: ReaderState | undefined = $derived(this.state?.reader);
   readonly outboxDepth: number = $derived(this.state?.outboxDepth ?? 0);
+  /** An operator has taken the kiosk out of service. */
+  readonly maintenance: boolean = $derived(this.state?.maintenance ?? false);
 
   #dismissed = $state<string | null>(null);
   #source: EventSource | null = null;
@@ -85,6 +87,10 @@ export class KioskStore {
         break;
       case 'checkin':
         remember(this.checkins, event.eventId, event);
+        break;
+      case 'reload':
+        // The operator's reload-ui command: pick up a new build or clear a stuck screen.
+        globalThis.location?.reload();
         break;
     }
   }

@@ -118,7 +118,7 @@ describe('member view', () => {
   let t: Awaited<ReturnType<typeof tempDb>>;
   beforeEach(async () => {
     t = await tempDb();
-    await seedDemo(t.db);
+    await seedDemo(t.db, new Date('2025-03-01T00:00:00.000Z'));
   });
   afterEach(() => t.cleanup());
 
@@ -133,6 +133,14 @@ describe('member view', () => {
       cardUid: '04A1B2C3D4E5F6',
       checkinPointsAvailable: 10,
       asOf: morning.toISOString(),
+      maskedPhone: null,
+      pointsPending: 0,
+      // The seeded 120 are an opening adjustment, which does not count towards tiers.
+      tierProgress: { measure: 'points', current: 0, nextTier: 'gold', remaining: 5000, windowDays: 365 },
+      expiringSoon: { points: 0, firstExpiresAt: null, withinDays: 30 },
+      rewards: { affordable: [], next: null },
+      punchCards: [],
+      lastActivityAt: '2025-03-01T00:00:00.000Z',
     });
     await applyCheckin(t.db, checkin(), policy, morning);
     expect(await memberViewByCard(t.db, '04A1B2C3D4E5F6', ctx)).toMatchObject({

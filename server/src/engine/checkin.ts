@@ -3,6 +3,7 @@ import { getBalance } from '../db/repos/ledger.js';
 import { findCard, findMember } from '../db/repos/members.js';
 import type { Queryable } from '../db/sqlite.js';
 import { clubDay } from './day.js';
+import { checkinMayEarn, DEFAULT_FRAUD_LIMITS, type FraudLimits, raiseFraudAlert } from './fraud.js';
 import { credit } from './ledger.js';
 import { DAY_MS } from './lots.js';
 import type { EventOutcome } from './outcome.js';
@@ -15,6 +16,7 @@ export interface CheckinPolicy {
    */
   points: number;
   timeZone: string;
+  limits?: FraudLimits;
 }
 
 export interface CheckinInput {
@@ -57,7 +59,18 @@ export function applyCheckin(
       eventId: input.eventId,
     });
     const rules = await activeRules(db);
-    const points = checkinPoints(rules, policy);
+    // Check-ins at many stores in one day is how a shared or cloned card shows up: beyond the cap
+    // they still count as visits but earn nothing, and the console is told.
+    const mayEarn =
+      !first || (await checkinMayEarn(db, member.id, day, policy.limits ?? DEFAULT_FRAUD_LIMITS));
+    if (!mayEarn) {
+      await raiseFraudAlert(
+        db,
+        { kind: 'checkins', subject: `member:${member.id}`, details: { day, cardUid: input.cardUid } },
+        now,
+      );
+    }
+    const points = mayEarn ? checkinPoints(rules, policy) : 0;
     if (!first || points === 0) {
       return { status: 'applied', result: { pointsAwarded: 0, balance: await getBalance(db, member.id) } };
     }

@@ -138,3 +138,32 @@ export async function appendLedgerEntry(
   const r = await debit(db, { ...entry, points: -entry.points }, now);
   return { entryId: r.entryId!, balance: r.balance };
 }
+
+/**
+ * Undoes a debit (a cancelled voucher): the points go back into the very lots they came from, with
+ * their original expiry, so redeeming and cancelling cannot be used to refresh old points. Points
+ * whose lot has meanwhile expired are picked up by the next expiry run.
+ */
+export async function restoreDebit(
+  db: Queryable,
+  debitEntryId: number,
+  entry: Omit<LedgerEntry, 'points' | 'kind'>,
+  now: Date,
+): Promise<{ entryId: number; points: number; balance: number }> {
+  const at = now.toISOString();
+  return db.transaction(async () => {
+    const parts = await db.all<{ lot_id: number; points: number }>(
+      'SELECT lot_id, points FROM lot_consumptions WHERE ledger_id = ?',
+      [debitEntryId],
+    );
+    const points = parts.reduce((s, p) => s + p.points, 0);
+    if (points === 0)
+      throw new Error(`ledger entry ${debitEntryId} took no points from any lot; nothing to restore`);
+    const entryId = await insertLedgerRow(db, { ...entry, kind: 'reverse', points, createdAt: at });
+    for (const p of parts) {
+      await db.run('UPDATE point_lots SET remaining = remaining + ? WHERE id = ?', [p.points, p.lot_id]);
+    }
+    const balance = await addToBalance(db, entry.memberId, points, at);
+    return { entryId, points, balance };
+  });
+}

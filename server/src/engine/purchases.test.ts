@@ -37,6 +37,8 @@ describe('purchases and refunds', () => {
       bonuses: { birthday: 0, referral: 0 },
       credit: { earnedMinor: 0, balanceMinor: 0, currency: 'IRR' },
       rulesVersion: 0,
+      tier: 'bronze',
+      punchCards: [],
       balance: 20,
       replay: false,
     });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { TierCode } from '@bashgah/protocol';
 import { findMember } from '../db/repos/members.js';
 import {
   findPurchase,
@@ -10,11 +11,14 @@ import {
 import type { Queryable } from '../db/sqlite.js';
 import { cashbackFor, creditBalance, moveCredit } from './credit.js';
 import { EngineError } from './errors.js';
+import { checkStaffPurchaseVelocity, DEFAULT_FRAUD_LIMITS, type FraudLimits } from './fraud.js';
 import { credit, debit } from './ledger.js';
 import { DAY_MS } from './lots.js';
+import { stampPurchase } from './punch-cards.js';
 import { awardBirthdayIfDue, awardReferralIfFirstPurchase } from './rules/bonuses.js';
 import { type EarnBreakdown, type PurchaseLine, purchasePoints } from './rules/earn.js';
 import { activeRules } from './rules/store.js';
+import { upgradeIfQualified } from './tiers.js';
 
 export interface PurchaseInput {
   storeId: string;
@@ -36,6 +40,15 @@ export interface PurchaseResult {
   /** Store credit (cashback) this purchase earned and the member's credit balance after it. */
   credit: { earnedMinor: number; balanceMinor: number; currency: string };
   rulesVersion: number;
+  /** The member's tier after this purchase (an upgrade applies at once). */
+  tier: TierCode;
+  /** Stamps this purchase added; a completed card comes with its free-item voucher. A replay shows none. */
+  punchCards: Array<{
+    cardId: string;
+    stampsAdded: number;
+    stamps: number;
+    vouchers: Array<{ code: string; token: string; rewardId: string; expiresAt: string }>;
+  }>;
   balance: number;
   /** True when this was a replay of a receipt already recorded: nothing was written. */
   replay: boolean;
@@ -72,6 +85,7 @@ export function recordPurchase(
   db: Queryable,
   input: PurchaseInput,
   clock: EngineClock,
+  limits: FraudLimits = DEFAULT_FRAUD_LIMITS,
 ): Promise<PurchaseResult> {
   const hash = requestHash(input);
   return db.transaction(async () => {
@@ -84,6 +98,13 @@ export function recordPurchase(
         `no member ${input.memberId}; check the card, phone or member number`,
       );
     }
+    await checkStaffPurchaseVelocity(
+      db,
+      { staffId: input.staffId, memberId: member.id },
+      limits,
+      clock.now,
+      clock.timeZone,
+    );
     const { version, config } = await activeRules(db);
     const { now } = clock;
     const earn = purchasePoints(config, {
@@ -149,6 +170,13 @@ export function recordPurchase(
     });
     const birthday = await awardBirthdayIfDue(db, member, config, now, clock.timeZone);
     const referral = (await awardReferralIfFirstPurchase(db, member, config, now)).referee;
+    const tier = await upgradeIfQualified(db, member, now, config.tiers);
+    const punched = await stampPurchase(
+      db,
+      { memberId: member.id, storeId: input.storeId, receiptId: input.receiptId, lines: input.lines },
+      config,
+      now,
+    );
     return {
       receiptId: input.receiptId,
       memberId: member.id,
@@ -161,6 +189,18 @@ export function recordPurchase(
         currency: input.currency,
       },
       rulesVersion: version,
+      tier,
+      punchCards: punched.map((p) => ({
+        cardId: p.cardId,
+        stampsAdded: p.stampsAdded,
+        stamps: p.stamps,
+        vouchers: p.vouchers.map((v) => ({
+          code: v.code,
+          token: v.token,
+          rewardId: v.rewardId,
+          expiresAt: v.expiresAt,
+        })),
+      })),
       balance: await balanceOf(db, member.id),
       replay: false,
     };
@@ -192,6 +232,8 @@ async function replayResult(db: Queryable, prior: PurchaseRow, hash: string): Pr
       currency: prior.currency,
     },
     rulesVersion: prior.rules_version,
+    tier: (await findMember(db, prior.member_id))!.tier,
+    punchCards: [],
     balance: await balanceOf(db, prior.member_id),
     replay: true,
   };

@@ -6,8 +6,12 @@ import { listDevices } from '../db/repos/devices.js';
 import type { Queryable } from '../db/sqlite.js';
 import type { CheckinPolicy } from '../engine/checkin.js';
 import { memberViewByCard, memberViewById } from '../engine/member-view.js';
+import { consoleStatic } from './console-static.js';
 import { apiError, errorHandler, HttpError } from './errors.js';
+import { clubRoutes } from './routes/club.js';
+import { type FleetRouteDeps, fleetRoutes } from './routes/fleet.js';
 import { posRoutes } from './routes/pos.js';
+import { rewardRoutes } from './routes/rewards.js';
 
 export interface AppDeps {
   db: Queryable;
@@ -16,6 +20,10 @@ export interface AppDeps {
   /** Whether the server's MQTT client is connected right now. */
   mqttConnected: () => boolean;
   now?: () => Date;
+  /** Operator login, fleet API and console; absent in tests that need only the club API. */
+  fleet?: FleetRouteDeps;
+  /** Where the built operator console is (default server/console/dist). */
+  consoleDir?: string;
 }
 
 /** Same ceiling as an MQTT payload: no request this API takes is anywhere near it. */
@@ -70,6 +78,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/api/pos/v1', posRoutes({ db: deps.db, timeZone: deps.policy.timeZone, now }));
+  app.route('/', rewardRoutes({ db: deps.db, now }));
+  app.route('/', clubRoutes({ db: deps.db, now }));
 
   app.get('/api/devices', async (c) => {
     const rows = await listDevices(deps.db);
@@ -83,6 +93,11 @@ export function createApp(deps: AppDeps) {
       })),
     });
   });
+
+  if (deps.fleet) {
+    app.route('/api', fleetRoutes(deps.fleet));
+    app.use('*', consoleStatic(deps.consoleDir));
+  }
 
   return app;
 

@@ -1,6 +1,8 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
+import type { BrokerAuth } from './auth.js';
 
 export interface EmbeddedBroker {
   /** mqtt://host:port with the port actually bound (useful when 0 was asked for). */
@@ -22,20 +24,37 @@ export async function startEmbeddedBroker(opts: {
   host: string;
   port: number;
   logger: Logger;
+  /** Login and topic rules; without it anyone may connect and touch anything (tests only). */
+  auth?: BrokerAuth;
+  /** PEM certificate chain and key: the broker then speaks MQTT over TLS (mqtts://). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }): Promise<EmbeddedBroker> {
   const log = opts.logger.child({ component: 'broker' });
-  const broker = await Aedes.createBroker();
+  const broker = await Aedes.createBroker({ ...opts.auth?.hooks });
+  const auth = opts.auth;
+  if (auth) broker.on('clientDisconnect', (client) => auth.forget(client));
   broker.on('clientError', (client, err) =>
     log.debug({ clientId: client.id, err: err.message }, 'client error'),
   );
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // noDelay: MQTT packets are small and request/response shaped; with Nagle on, a reply waits for
+  // the peer's delayed ACK (~40 ms) and every member lookup pays for it.
+  const onSocket = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     broker.handle(socket);
-  });
+  };
+  const server: net.Server = opts.tls
+    ? tls.createServer(
+        { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', noDelay: true },
+        onSocket,
+      )
+    : net.createServer({ noDelay: true }, onSocket);
+  if (opts.tls) {
+    server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
+  }
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -64,7 +83,7 @@ export async function startEmbeddedBroker(opts: {
   server.on('error', (err) => log.error({ err }, 'broker listener error'));
 
   const port = (server.address() as net.AddressInfo).port;
-  const url = `mqtt://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  const url = `${opts.tls ? 'mqtts' : 'mqtt'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   log.info({ url }, 'embedded MQTT broker listening');
 
   let closing: Promise<void> | undefined;

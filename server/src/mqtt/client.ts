@@ -19,6 +19,8 @@ export interface ServerMqttOptions {
   password?: string | undefined;
   clientId: string;
   cleanSession: boolean;
+  /** PEM CA to trust for mqtts:// (a private CA); the system CAs are used otherwise. */
+  ca?: string | Buffer | undefined;
   logger: Logger;
   onMessage: MessageHandler;
   connectTimeoutMs?: number;
@@ -30,6 +32,7 @@ export const SERVER_SUBSCRIPTIONS = [
   topics.allDevices('rpc/req'),
   topics.allDevices('status'),
   topics.allDevices('telemetry'),
+  topics.allDevices('cmd/result'),
 ] as const;
 
 export class MqttConnectError extends Error {
@@ -50,6 +53,7 @@ export async function connectServerMqtt(opts: ServerMqttOptions): Promise<Server
     protocolVersion: 4,
     username: opts.username,
     password: opts.password,
+    ...(opts.ca ? { ca: opts.ca } : {}),
     reconnectPeriod: 1000,
     connectTimeout: Math.min(timeoutMs, 10_000),
     // A JSON event is small; waiting on a stalled broker for minutes helps nobody.

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { findProcessedEvent, recordProcessedEvent } from '../db/repos/events.js';
 import type { Queryable } from '../db/sqlite.js';
 import { applyCheckin, type CheckinPolicy } from '../engine/checkin.js';
+import { applyRewardClaim, applySurveyAnswer } from '../engine/kiosk-events.js';
 import type { EventOutcome } from '../engine/outcome.js';
 import type { Publish } from './client.js';
 
@@ -88,7 +89,11 @@ export function createIngress(deps: IngressDeps) {
         }
         return prior.status === 'applied'
           ? Ack.parse({ v: PROTOCOL_VERSION, eventId: event.id, status: 'duplicate', result: prior.result })
-          : ack(event.id, { status: 'rejected', reason: String(prior.result.reason ?? 'rejected earlier') });
+          : ack(event.id, {
+              status: 'rejected',
+              reason: String(prior.result.reason ?? 'rejected earlier'),
+              code: typeof prior.result.code === 'string' ? prior.result.code : undefined,
+            });
       }
       const outcome = await apply(event);
       await recordProcessedEvent(db, {
@@ -97,7 +102,10 @@ export function createIngress(deps: IngressDeps) {
         type: event.type,
         status: outcome.status,
         processedAt: now().toISOString(),
-        result: outcome.status === 'applied' ? outcome.result : { reason: outcome.reason },
+        result:
+          outcome.status === 'applied'
+            ? outcome.result
+            : { reason: outcome.reason, ...(outcome.code ? { code: outcome.code } : {}) },
       });
       return ack(event.id, outcome);
     });
@@ -118,10 +126,23 @@ export function createIngress(deps: IngressDeps) {
           deps.policy,
           now(),
         );
+      case 'reward.claim':
+        return applyRewardClaim(
+          deps.db,
+          { eventId: event.id, deviceId: event.deviceId, ...event.payload },
+          now(),
+          deps.policy.timeZone,
+        );
+      case 'survey.answer':
+        return applySurveyAnswer(
+          deps.db,
+          { eventId: event.id, deviceId: event.deviceId, ...event.payload },
+          now(),
+        );
       default: {
         // A new event type in protocol/ fails to compile here until the server handles it.
-        const unknownType: never = event.type;
-        throw new Error(`no handler for event type ${String(unknownType)}`);
+        const unknownEvent: never = event;
+        throw new Error(`no handler for event type ${String((unknownEvent as EventEnvelope).type)}`);
       }
     }
   }
@@ -131,6 +152,12 @@ function ack(eventId: string, outcome: EventOutcome): Ack {
   return Ack.parse(
     outcome.status === 'applied'
       ? { v: PROTOCOL_VERSION, eventId, status: 'applied', result: outcome.result }
-      : { v: PROTOCOL_VERSION, eventId, status: 'rejected', reason: outcome.reason.slice(0, MAX_REASON) },
+      : {
+          v: PROTOCOL_VERSION,
+          eventId,
+          status: 'rejected',
+          reason: outcome.reason.slice(0, MAX_REASON),
+          ...(outcome.code ? { code: outcome.code } : {}),
+        },
   );
 }

@@ -99,6 +99,21 @@ export const RuleConfig = z
     referral: z.object({ referrerPoints: Points, refereePoints: Points }).strict(),
     survey: z.object({ points: Points }).strict(),
     promotions: z.array(Promotion).max(100),
+    /** "Buy `required` of `category`, get one free": each completion issues a voucher for `rewardId`. */
+    punchCards: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9-]{1,40}$/),
+            name: Text,
+            category: CategoryCode,
+            required: z.number().int().min(2).max(100),
+            rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+          })
+          .strict(),
+      )
+      .max(20)
+      .default([]),
     lots: z
       .object({
         /** Points lapse this many days after they were earned. */
@@ -111,6 +126,15 @@ export const RuleConfig = z
   .strict()
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
+    c.punchCards.forEach((p, i) => {
+      if (!(p.category in c.categories)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `punch card ${p.id} counts category ${p.category}, which is not in categories`,
+          path: ['punchCards', i, 'category'],
+        });
+      }
+    });
     c.promotions.forEach((p, i) => {
       if (ids.has(p.id))
         ctx.addIssue({
@@ -158,5 +182,6 @@ export const DEFAULT_RULES: RuleConfig = {
   referral: { referrerPoints: 300, refereePoints: 100 },
   survey: { points: 20 },
   promotions: [],
+  punchCards: [],
   lots: { lifetimeDays: 365, pendingDays: 14 },
 };

@@ -47,6 +47,15 @@ export async function publishRules(
     throw new EngineError('invalid-rules', `rule set refused: ${problems.join('; ')}`, { problems });
   }
   return db.transaction(async () => {
+    for (const card of result.data.punchCards) {
+      if (!(await db.get('SELECT 1 FROM rewards WHERE id = ?', [card.rewardId]))) {
+        throw new EngineError(
+          'invalid-rules',
+          `rule set refused: punch card ${card.id} gives reward ${card.rewardId}, which is not in the catalog; create the reward first`,
+          { problems: [`punchCards: unknown reward ${card.rewardId}`] },
+        );
+      }
+    }
     const row = await db.get<{ v: number | null }>('SELECT max(version) AS v FROM rule_sets');
     const version = (row?.v ?? 0) + 1;
     await db.run('INSERT INTO rule_sets (version, config, created_by, created_at) VALUES (?, ?, ?, ?)', [

@@ -4,10 +4,11 @@ import { creditBalance, spendCredit } from '../../engine/credit.js';
 import { pointsSummary } from '../../engine/lots.js';
 import { resolveMember } from '../../engine/member-ref.js';
 import { recordPurchase, refundPurchase } from '../../engine/purchases.js';
+import { useVoucher } from '../../engine/rewards.js';
 import { activeRules } from '../../engine/rules/store.js';
 import { requireStoreKey, type StoreEnv } from '../middleware/api-key.js';
 import { parseInput, parseJsonBody } from '../validation.js';
-import { CreditSpendBody, MemberQuery, PurchaseBody, RefundBody } from './pos-schemas.js';
+import { CreditSpendBody, MemberQuery, PurchaseBody, RefundBody, VoucherRedeemBody } from './pos-schemas.js';
 
 export interface PosDeps {
   db: Queryable;
@@ -93,6 +94,17 @@ export function posRoutes(deps: PosDeps) {
       deps.now(),
     );
     return c.json(result, result.replay ? 200 : 201);
+  });
+
+  app.post('/vouchers/redeem', async (c) => {
+    const body = await parseJsonBody(c, VoucherRedeemBody);
+    return c.json(
+      await useVoucher(
+        db,
+        { codeOrToken: body.code, storeId: c.get('store').id, receiptId: body.receiptId },
+        deps.now(),
+      ),
+    );
   });
 
   return app;
