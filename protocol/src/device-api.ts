@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CardUid } from './card.js';
+import { CardRejection, CardUid } from './card.js';
 import { MemberId, MemberView } from './member-view.js';
 import { ReaderState } from './status.js';
 
@@ -18,7 +18,13 @@ export const KioskSession = z.discriminatedUnion('kind', [
     source: z.enum(['cache', 'server']),
     tappedAt: z.iso.datetime(),
   }),
-  z.object({ kind: z.literal('unknown-card'), cardUid: CardUid, tappedAt: z.iso.datetime() }),
+  z.object({
+    kind: z.literal('unknown-card'),
+    cardUid: CardUid,
+    tappedAt: z.iso.datetime(),
+    /** Set when the server refused the card (a clone, a replayed SUN message), see CardRejection. */
+    rejected: CardRejection.optional(),
+  }),
 ]);
 export type KioskSession = z.infer<typeof KioskSession>;
 

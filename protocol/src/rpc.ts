@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CardUid } from './card.js';
+import { CardProof, CardRejection, CardUid } from './card.js';
 import { ULID_PATTERN } from './ids.js';
 import { MemberView } from './member-view.js';
 import { PROTOCOL_VERSION } from './version.js';
@@ -11,10 +11,12 @@ import { PROTOCOL_VERSION } from './version.js';
  */
 export const RpcMethods = {
   'member.lookup': {
-    params: z.object({ cardUid: CardUid }).strict(),
+    /** `proof`: what the card carried (token or SUN message); required when the club's CARD_SECURITY asks for it. */
+    params: z.object({ cardUid: CardUid, proof: CardProof.optional() }).strict(),
     result: z.discriminatedUnion('found', [
       z.object({ found: z.literal(true), member: MemberView }),
-      z.object({ found: z.literal(false) }),
+      /** `rejected`: the card is not accepted (clone, replay); absent for a card that is simply unknown. */
+      z.object({ found: z.literal(false), rejected: CardRejection.optional() }),
     ]),
   },
 } as const;

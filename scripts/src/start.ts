@@ -32,10 +32,12 @@ function parseCli() {
     }
     const port = (name: 'http-port' | 'mqtt-port' | 'kiosk-port') => {
       const n = Number(values[name]);
-      if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${name} must be a port number, got "${values[name]}"`);
+      if (!Number.isInteger(n) || n < 1 || n > 65535)
+        throw new Error(`--${name} must be a port number, got "${values[name]}"`);
       return n;
     };
-    if (values.reader !== 'sim' && values.reader !== 'pcsc') throw new Error(`--reader must be sim or pcsc, got "${values.reader}"`);
+    if (values.reader !== 'sim' && values.reader !== 'pcsc')
+      throw new Error(`--reader must be sim or pcsc, got "${values.reader}"`);
     return {
       reader: values.reader,
       httpPort: port('http-port'),
