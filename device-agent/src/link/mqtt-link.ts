@@ -87,6 +87,9 @@ export class MqttLink implements Link {
     });
     this.#client = client;
 
+    // MQTT packets are small request/response traffic: with Nagle on, a lookup waits out the peer's
+    // delayed ACK (~40 ms) at each hop. mqtt.js does not set noDelay itself.
+    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
     client.on('connect', () => void this.#onConnect(client));
     client.on('close', () => this.#onClose());
     // Without a listener an 'error' would throw; connection errors are followed by 'close', which

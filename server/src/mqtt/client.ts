@@ -94,6 +94,9 @@ export async function connectServerMqtt(opts: ServerMqttOptions): Promise<Server
         ),
       timeoutMs,
     );
+    // MQTT packets are small request/response traffic: with Nagle on, a lookup waits out the peer's
+    // delayed ACK (~40 ms) at each hop. mqtt.js does not set noDelay itself.
+    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
     client.on('connect', onConnect);
     client.on('error', onError);
   });
