@@ -23,7 +23,7 @@
 #   --auto-updates        install unattended-upgrades for security updates
 #   --no-gui              agent only: no cage/Chromium kiosk screen (headless or CI)
 #   --platform pi|generic default: detected from /proc/device-tree/model
-#   --no-enrol            do not enrol now (the agent stays stopped until /etc/bashgah/agent.json exists)
+#   --no-enrol            do not enrol now (the agent stays stopped until /etc/bashgah/enrolment.env exists)
 #   --re-enrol            enrol again with a new --code even though the device is enrolled
 #   --enrol-js FILE       run FILE instead of the agent's main.js for the enrol command (tests)
 #   --dry-run             print every action, change nothing
@@ -280,7 +280,8 @@ write_config() {
   write_file "$env" 0644 <<EOF
 # Bashgah agent settings (EnvironmentFile= of bashgah-agent.service). Written by provision.sh;
 # edits survive a re-run unless the matching option is given. Device id and MQTT credentials come
-# from the enrolment file $ETC/agent.json (mode 0600), which takes second place to this file.
+# from the enrolment file $ETC/enrolment.env (mode 0600, written by the agent's enrol command),
+# the unit's second EnvironmentFile=.
 API_HOST=127.0.0.1
 API_PORT=$port
 DATA_DIR=$(conf_get "$env" DATA_DIR "$DATA/agent")
@@ -307,7 +308,8 @@ kiosk_port=8080
 
 # ---------------------------------------------------------------- 5. enrolment
 
-# The one call of the agent's enrol command. Adjust here if its usage changes.
+# The one call of the agent's enrol command (docs/fleet.md): it writes an environment file with
+# DEVICE_ID, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD (and MQTT_CA_FILE). Adjust here if it changes.
 enrol_device() { # SERVER CODE OUT
   local node=$PREFIX/current/runtime/node js=${enrol_js:-$PREFIX/current/device-agent/dist/main.js}
   [[ -x $node ]] || node=node
@@ -318,7 +320,7 @@ enrol_device() { # SERVER CODE OUT
 
 enrol() {
   log "enrolment"
-  local out=$ETC/agent.json tmp=$ETC/.agent.json.new
+  local out=$ETC/enrolment.env tmp=$ETC/.enrolment.env.new
   if [[ -s $out && $re_enrol == 0 ]]; then
     note "already enrolled ($out); --re-enrol with a new --code to replace it"
   elif ((!enrol)); then
@@ -329,15 +331,18 @@ enrol() {
     ((dry_run)) || rm -f "$tmp"
     enrol_device "$server" "$code" "$tmp" || { rm -f "$tmp"; die "enrolment failed (is the code right and unused?)"; }
     if ((!dry_run)); then
-      [[ -s $tmp ]] || die "the enrol command wrote nothing to $tmp"
+      grep -q '^DEVICE_ID=' "$tmp" || die "the enrol command wrote no DEVICE_ID to $tmp"
       chown root:root "$tmp"
       chmod 0600 "$tmp"
       mv -f "$tmp" "$out"
+      # The broker's CA certificate (written beside it when the server sends one) is public, and
+      # the agent reads it as bashgah.
+      [[ -f $ETC/mqtt-ca.pem ]] && chmod 0644 "$ETC/mqtt-ca.pem"
     fi
     changed
     enrolled_now=1
   fi
-  # Whoever wrote it: root's, 0600. systemd hands it to the agent (LoadCredential=).
+  # Whoever wrote it: root's, 0600. systemd reads it as root (EnvironmentFile=) for the agent.
   if [[ -e $out && $(owner_of "$out") != "root:root 600" ]]; then
     run chown root:root "$out"
     run chmod 0600 "$out"
@@ -544,7 +549,7 @@ services() {
   fi
   ((ccid_changed)) && run systemctl restart pcscd.service
   ((journald_changed)) && run systemctl restart systemd-journald.service
-  if [[ -e $ETC/agent.json ]]; then
+  if [[ -e $ETC/enrolment.env ]]; then
     if ((release_switched || enrolled_now || agent_env_changed || units_changed_any)); then
       run systemctl restart bashgah-agent.service
     else
@@ -582,6 +587,6 @@ if ((dry_run)); then
   printf 'provision: %d change(s) would be made\n' "$changes"
 else
   printf 'provision: %d change(s) made\n' "$changes"
-  [[ -e $ETC/agent.json ]] || note "not enrolled: run again with --server and --code"
+  [[ -e $ETC/enrolment.env ]] || note "not enrolled: run again with --server and --code"
   note "check: systemctl status bashgah-agent; curl -s http://127.0.0.1:$kiosk_port/api/state"
 fi

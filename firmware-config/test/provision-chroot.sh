@@ -129,30 +129,33 @@ const server = http.createServer((req, res) => {
     let code;
     try { code = JSON.parse(body).code; } catch { code = undefined; }
     res.setHeader('content-type', 'application/json');
-    if (req.method !== 'POST' || req.url !== '/api/devices/enrol' || code !== 'TEST-CODE-1' || used) {
+    if (req.method !== 'POST' || req.url !== '/api/enrol' || code !== 'TEST-CODE-1' || used) {
       res.statusCode = 403;
       return res.end(JSON.stringify({ error: { code: 'bad-code', message: 'unknown or used code' } }));
     }
     used = true;
     res.end(JSON.stringify({
-      deviceId: 'kiosk-ci-01',
-      mqtt: { url: 'mqtt://127.0.0.1:9', username: 'kiosk-ci-01', password: 'p4ss-from-enrol' },
+      deviceId: 'kiosk-ci-01', mqttUrl: 'mqtt://127.0.0.1:9', username: 'bashgah-agent-kiosk-ci-01', password: 'p4ss-from-enrol',
     }));
   });
 });
 server.listen(0, '127.0.0.1', () => fs.writeFileSync(portFile, String(server.address().port)));
 JS
-# Stand-in for `main.js enrol --server URL --code CODE --out FILE` with the same arguments.
+# Stand-in for `main.js enrol --server URL --code CODE --out FILE` (docs/fleet.md): same
+# arguments, same output, an environment file written 0600.
 cat >"$root/tmp/enrol-stub.mjs" <<'JS'
 import fs from 'node:fs';
 const args = process.argv.slice(2);
 const opt = (n) => args[args.indexOf(n) + 1];
 if (args[0] !== 'enrol') { console.error('usage: enrol --server URL --code CODE --out FILE'); process.exit(2); }
-const res = await fetch(`${opt('--server')}/api/devices/enrol`, {
+const res = await fetch(`${opt('--server')}/api/enrol`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: opt('--code') }),
 });
 if (!res.ok) { console.error(`enrol failed: ${res.status} ${await res.text()}`); process.exit(1); }
-fs.writeFileSync(opt('--out'), JSON.stringify(await res.json(), null, 2), { mode: 0o600 });
+const e = await res.json();
+fs.writeFileSync(opt('--out'),
+  `DEVICE_ID=${e.deviceId}\nMQTT_URL=${e.mqttUrl}\nMQTT_USERNAME=${e.username}\nMQTT_PASSWORD=${e.password}\n`,
+  { mode: 0o600 });
 console.log(`enrolled; wrote ${opt('--out')}`);
 JS
 node "$work/enrol-server.mjs" "$work/enrol.port" "$work/enrol.log" &
@@ -177,7 +180,7 @@ t=$SECONDS
 in_root "${prov[@]}" >"$work/provision-2.log" 2>&1 || { cat "$work/provision-2.log"; fail "second run failed"; }
 grep -q '^provision: 0 change(s) made' "$work/provision-2.log" ||
   { cat "$work/provision-2.log"; fail "second run changed something"; }
-[[ $(grep -c 'POST /api/devices/enrol' "$work/enrol.log") == 1 ]] || fail "enrolled more than once"
+[[ $(grep -c 'POST /api/enrol' "$work/enrol.log") == 1 ]] || fail "enrolled more than once"
 pass "second run: 0 changes, no second enrolment ($((SECONDS - t))s)"
 
 step "provision.sh --dry-run with other options"
@@ -198,14 +201,14 @@ IFS=: read -r _ _ uid _ _ home shell < <(in_root getent passwd bashgah) || fail 
 ! in_root id -nG bashgah | grep -qwE 'sudo|root|adm' || fail "bashgah is in a privileged group"
 pass "user bashgah: system uid $uid, nologin, groups: $(in_root id -nG bashgah)"
 
-expect_mode /etc/bashgah/agent.json "root:root 600"
-grep -q '"deviceId": "kiosk-ci-01"' "$root/etc/bashgah/agent.json" || fail "agent.json lacks the enrolled device"
+expect_mode /etc/bashgah/enrolment.env "root:root 600"
+grep -q '^DEVICE_ID=kiosk-ci-01$' "$root/etc/bashgah/enrolment.env" || fail "enrolment.env lacks the enrolled device"
 expect_mode /etc/bashgah/agent.env "root:root 644"
 grep -q "^API_PORT=$agent_port$" "$root/etc/bashgah/agent.env" || fail "agent.env has no API_PORT"
 ! grep -q 'p4ss' "$root/etc/bashgah/agent.env" || fail "credentials leaked into agent.env"
 grep -q '^DISPLAY_ROTATION=90$' "$root/etc/bashgah/kiosk.conf" || fail "kiosk.conf rotation"
 expect_mode /var/lib/bashgah "bashgah:bashgah 750"
-pass "config: agent.json root 0600 with the enrolled identity, agent.env/kiosk.conf 0644, data 0750 bashgah"
+pass "config: enrolment.env root 0600 with the enrolled identity, agent.env/kiosk.conf 0644, data 0750 bashgah"
 
 [[ $(readlink "$root/opt/bashgah/current") == releases/test-1 ]] || fail "current -> $(readlink "$root/opt/bashgah/current")"
 [[ -x $root/opt/bashgah/current/runtime/node && -f $root/opt/bashgah/current/kiosk-ui/dist/index.html ]] ||
@@ -249,7 +252,7 @@ pass "udev: printer rules for group bashgah (0660, none world-writable), /dev/ba
 
 for m in pn533_usb pn533 nfc; do grep -qx "blacklist $m" "$root/etc/modprobe.d/bashgah-nfc-blacklist.conf" || fail "$m not blacklisted"; done
 grep -q 'subject.user == "bashgah"' "$root/etc/polkit-1/rules.d/50-bashgah-pcscd.rules" || fail "polkit rule"
-plist=$(readlink -f "$root/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Info.plist")
+plist=$root$(in_root readlink -f /usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Info.plist)
 grep -A1 '<key>ifdDriverOptions</key>' "$plist" | grep -q '<string>0x0001</string>' || fail "ifdDriverOptions not 0x0001 in $plist"
 pass "pcscd: nfc/pn533/pn533_usb blacklisted, polkit rule for bashgah, libccid ifdDriverOptions 0x0001"
 
@@ -261,12 +264,9 @@ grep -q '^RuntimeWatchdogSec=' "$root/etc/systemd/system.conf.d/bashgah-watchdog
 pass "journald limits, hardware watchdog, timezone, bashgah-update installed"
 
 # ------------------------------------------------------------------ the installed agent runs
-# As systemd would: user bashgah, agent.env, the enrolment file as a credential.
+# As systemd would: both EnvironmentFile= files read as root, then the bashgah user.
 step "the installed agent, as bashgah, through bashgah-agent-run"
-mkdir -p "$root/run/bashgah-test/creds"
-cp "$root/etc/bashgah/agent.json" "$root/run/bashgah-test/creds/agent.json"
-chroot "$root" chown -R bashgah:bashgah /run/bashgah-test
-chmod 0400 "$root/run/bashgah-test/creds/agent.json"
+mkdir -p "$root/run/bashgah-test"
 cat >"$root/run/bashgah-test/restart-agent.sh" <<'SH'
 #!/bin/sh
 # The test's stand-in for `systemctl restart bashgah-agent` (no systemd inside a chroot).
@@ -276,8 +276,7 @@ if [ -s $pidfile ]; then
   kill "$pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 fi
-set -a; . /etc/bashgah/agent.env; set +a
-export CREDENTIALS_DIRECTORY=/run/bashgah-test/creds
+set -a; . /etc/bashgah/agent.env; . /etc/bashgah/enrolment.env; set +a
 setpriv --reuid=bashgah --regid=bashgah --init-groups /usr/local/lib/bashgah/bashgah-agent-run \
   >>/run/bashgah-test/agent.log 2>&1 9>&- &
 echo $! >$pidfile

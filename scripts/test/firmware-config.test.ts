@@ -72,7 +72,13 @@ function runScript(script: string, args: string[], timeoutMs: number): Promise<R
 
 function expectPassed(run: Run, name: string): void {
   if (run.code !== 0) console.log(run.output);
-  else console.log(`[${name}] passed in ${run.seconds}s\n${run.output.split('\n').filter((l) => l.startsWith('ok')).join('\n')}`);
+  else
+    console.log(
+      `[${name}] passed in ${run.seconds}s\n${run.output
+        .split('\n')
+        .filter((l) => l.startsWith('ok'))
+        .join('\n')}`,
+    );
   expect(run.code, `${name} failed; its output is above`).toBe(0);
 }
 
@@ -101,9 +107,13 @@ describe.runIf(shouldRun('provisioning in a debootstrap root', chrootMissing))(
     // Slow on purpose: it builds a Debian root and installs the kiosk's packages (pcscd, libccid,
     // cage, Chromium) from the Debian mirror. Warm caches (/var/cache/bashgah-test): about 2-3 min;
     // cold: a few more. Capped at 15 min so a hung mirror cannot eat the CI budget.
-    it('provisions for real; units, udev, user, modes, symlinks, agent, rollback all check out', async () => {
-      if (chrootMissing && inCi) throw new Error(`this test must run in CI, but ${chrootMissing}`);
-      expectPassed(await runScript('test/provision-chroot.sh', [], 14 * 60_000), 'provision-chroot');
-    }, 15 * 60_000);
+    it(
+      'provisions for real; units, udev, user, modes, symlinks, agent, rollback all check out',
+      async () => {
+        if (chrootMissing && inCi) throw new Error(`this test must run in CI, but ${chrootMissing}`);
+        expectPassed(await runScript('test/provision-chroot.sh', [], 14 * 60_000), 'provision-chroot');
+      },
+      15 * 60_000,
+    );
   },
 );
