@@ -4,7 +4,7 @@
  * laptop without Mosquitto or Chromium can still run the rest.
  */
 import { existsSync } from 'node:fs';
-import net from 'node:net';
+import { canConnect } from '../src/lib/net.js';
 
 export const inCi = process.env.CI === 'true';
 export const CHROMIUM = '/usr/bin/chromium';
@@ -15,19 +15,8 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
 ];
 
-export function tcpAnswers(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.createConnection({ host, port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
+export const tcpAnswers = (host: string, port: number, timeoutMs = 1_000) =>
+  canConnect({ host, port }, timeoutMs);
 
 export async function mosquittoMissing(): Promise<string | undefined> {
   return (await tcpAnswers('127.0.0.1', 1883))

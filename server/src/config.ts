@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { type CardSecurityConfig, cardSecurityFromEnv } from './cards/config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -39,6 +40,8 @@ export interface ServerConfig {
   checkinPoints: number;
   /** The club's local time zone: it decides where one "day" of check-ins ends. */
   timeZone: string;
+  /** CARD_SECURITY and its keys (cards/config.ts); absent means `uid`, the UID alone. */
+  cards?: CardSecurityConfig;
 }
 
 export interface FleetConfig {
@@ -158,6 +161,12 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     );
   }
   const e = parsed.data;
+  const cards = cardSecurityFromEnv(env);
+  if (!cards.ok) {
+    throw new ConfigError(
+      `Invalid server configuration:\n${cards.errors.join('\n')}\nFix these environment variables and start again.`,
+    );
+  }
   if ((e.MQTT_USERNAME === undefined) !== (e.MQTT_PASSWORD === undefined)) {
     throw new ConfigError(
       'Invalid server configuration: MQTT_USERNAME and MQTT_PASSWORD must be set together (the service account), or both left unset.',
@@ -214,5 +223,6 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     seedDemo: e.SEED_DEMO ?? !production,
     checkinPoints: e.CHECKIN_POINTS,
     timeZone: e.CLUB_TIMEZONE,
+    cards: cards.value,
   };
 }

@@ -104,7 +104,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const router = createRouter(
       {
         events: createIngress({ db, publish, policy, logger }),
-        'rpc/req': createRpcHandler({ db, publish, policy, logger }),
+        'rpc/req': createRpcHandler({ db, publish, policy, logger, cards: config.cards }),
         status: fleet.handlers.onStatus,
         telemetry: fleet.handlers.onTelemetry,
         'cmd/result': fleet.commands.onResult,

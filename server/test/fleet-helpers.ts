@@ -156,3 +156,84 @@ export async function startMosquitto(files: { passwordFile: string; aclFile: str
     },
   };
 }
+
+/**
+ * A simulated kiosk on the wire: its own credentials, retained online status with an offline
+ * will, telemetry on demand, and an answer to every command. `cut()` drops the TCP connection
+ * without a DISCONNECT, as a pulled network cable would (the broker then sends the will).
+ */
+export async function simDevice(
+  url: string,
+  creds: { deviceId: string; username: string; password: string },
+  opts: { keepalive?: number } = {},
+) {
+  const { deviceId } = creds;
+  const status = (state: 'online' | 'offline') =>
+    JSON.stringify({ v: 1, state, at: new Date().toISOString(), agentVersion: '0.9.0-sim' });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `bashgah-agent-${deviceId}`,
+    username: creds.username,
+    password: creds.password,
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 0,
+    keepalive: opts.keepalive ?? 5,
+    will: {
+      topic: `club/v1/devices/${deviceId}/status`,
+      payload: Buffer.from(status('offline')),
+      qos: 1,
+      retain: true,
+    },
+  });
+  await client.subscribeAsync(`club/v1/devices/${deviceId}/cmd`, { qos: 1 });
+  client.on('message', (_topic, payload) => {
+    const cmd = JSON.parse(payload.toString()) as { id: string; command: string };
+    void client.publishAsync(
+      `club/v1/devices/${deviceId}/cmd/result`,
+      JSON.stringify({
+        v: 1,
+        id: cmd.id,
+        command: cmd.command,
+        status: 'ok',
+        at: new Date().toISOString(),
+        result: { simulated: true },
+      }),
+      { qos: 1 },
+    );
+  });
+  await client.publishAsync(`club/v1/devices/${deviceId}/status`, status('online'), { qos: 1, retain: true });
+  const telemetry = (over: Record<string, unknown> = {}) =>
+    client.publishAsync(
+      `club/v1/devices/${deviceId}/telemetry`,
+      JSON.stringify({
+        v: 1,
+        at: new Date().toISOString(),
+        uptimeSec: 3600,
+        agentVersion: '0.9.0-sim',
+        reader: 'ready',
+        printer: 'ready',
+        outboxDepth: 0,
+        oldestOutboxAgeSec: null,
+        lastTapAt: new Date(Date.now() - 120_000).toISOString(),
+        memoryRssBytes: 80 * 1024 * 1024,
+        load1: 0.4,
+        cpuTempC: 51.2,
+        memTotalBytes: 4 * 1024 ** 3,
+        memFreeBytes: 2 * 1024 ** 3,
+        diskTotalBytes: 32 * 1024 ** 3,
+        diskFreeBytes: 20 * 1024 ** 3,
+        protocolVersion: 1,
+        ...over,
+      }),
+      { qos: 0 },
+    );
+  return {
+    client,
+    telemetry,
+    cut() {
+      client.stream.destroy();
+      client.end(true);
+    },
+    close: () => client.endAsync(),
+  };
+}

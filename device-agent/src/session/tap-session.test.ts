@@ -12,7 +12,7 @@ import { type MemberLookup, TapSession } from './tap-session.js';
 
 type LookupResult = Awaited<ReturnType<MemberLookup['call']>>;
 
-async function setup(lookup: () => Promise<LookupResult>, idleMs = 60_000) {
+async function setup(lookup: MemberLookup['call'] | (() => Promise<LookupResult>), idleMs = 60_000) {
   const dir = await tempDir('session');
   const db = await Sqlite.open(join(dir.path, 'agent.db'));
   const cache = await MemberCache.open(db);
@@ -64,6 +64,29 @@ describe('TapSession', () => {
     await t.tap(sampleMember().cardUid);
     expect(t.session.current()).toMatchObject({ kind: 'unknown-card', cardUid: sampleMember().cardUid });
     expect(await t.cache.get(sampleMember().cardUid)).toBeUndefined();
+  });
+
+  it('sends what the card proved with the lookup, and shows a rejected card as unknown with the reason', async () => {
+    const calls: unknown[] = [];
+    const t = await setup(async (_method, params) => {
+      calls.push(params);
+      return { found: false, rejected: 'replayed' };
+    });
+    close = t.close;
+    const proof = { kind: 'sun' as const, uid: '04A1B2C3D4E5F6', counter: '000008', mac: '0011223344556677' };
+    await t.session.handleTap({
+      uid: '04A1B2C3D4E5F6',
+      reader: 'test',
+      at: new Date(),
+      card: { family: 'iso14443-4', proof },
+    });
+    await t.tap('04A1B2C3'); // no card data: no proof sent, as before
+    expect(calls).toEqual([{ cardUid: '04A1B2C3D4E5F6', proof }, { cardUid: '04A1B2C3' }]);
+    expect(t.seen[0]).toMatchObject({
+      kind: 'unknown-card',
+      cardUid: '04A1B2C3D4E5F6',
+      rejected: 'replayed',
+    });
   });
 
   it('keeps the cached member when the server is unreachable, else shows unknown-card', async () => {

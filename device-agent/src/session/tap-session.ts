@@ -1,4 +1,4 @@
-import type { KioskSession, MemberView } from '@bashgah/protocol';
+import type { CardProof, KioskSession, MemberView } from '@bashgah/protocol';
 import type { Logger } from 'pino';
 import type { AgentBus } from '../agent-events.js';
 import type { Tap } from '../hardware/reader/card-reader.js';
@@ -9,9 +9,9 @@ import type { MemberCache } from '../store/member-cache.js';
 export interface MemberLookup {
   call(
     method: 'member.lookup',
-    params: { cardUid: string },
+    params: { cardUid: string; proof?: CardProof },
     timeoutMs: number,
-  ): Promise<{ found: true; member: MemberView } | { found: false }>;
+  ): Promise<{ found: true; member: MemberView } | { found: false; rejected?: string | undefined }>;
 }
 
 export interface TapSessionOptions {
@@ -93,7 +93,13 @@ export class TapSession {
     }
 
     try {
-      const result = await this.#o.rpc.call('member.lookup', { cardUid }, this.#o.lookupTimeoutMs);
+      // What the card carried (token, SUN message) goes along: the server decides if it is genuine.
+      const proof = tap.card?.proof;
+      const result = await this.#o.rpc.call(
+        'member.lookup',
+        proof ? { cardUid, proof } : { cardUid },
+        this.#o.lookupTimeoutMs,
+      );
       if (result.found) {
         await this.#o.cache.put(result.member);
         if (stale()) return;
@@ -101,7 +107,14 @@ export class TapSession {
       } else {
         await this.#o.cache.delete(cardUid);
         if (stale()) return;
-        this.#set({ kind: 'unknown-card', cardUid, tappedAt });
+        if (result.rejected)
+          this.#log.warn({ cardUid, rejected: result.rejected }, 'server rejected the card');
+        this.#set({
+          kind: 'unknown-card',
+          cardUid,
+          tappedAt,
+          ...(result.rejected ? { rejected: result.rejected } : {}),
+        });
       }
     } catch (error) {
       if (stale()) return;

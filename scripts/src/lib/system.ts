@@ -21,6 +21,8 @@ export interface SystemOptions {
   logger?: Logger;
   /** Extra agent environment (e.g. SESSION_IDLE_MS). */
   agentEnv?: Record<string, string>;
+  /** Extra server environment (e.g. CARD_SECURITY and its keys). */
+  serverEnv?: Record<string, string>;
 }
 
 export interface RunningSystem {
@@ -48,6 +50,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         LOG_LEVEL: 'silent',
         MQTT_CLIENT_ID: `bashgah-server-test-${process.pid}-${Date.now()}`,
         ...(opts.mqttUrl ? { MQTT_URL: opts.mqttUrl } : {}),
+        ...opts.serverEnv,
       }),
       logger.child({ process: 'server' }),
     );

@@ -41,3 +41,36 @@ describe('vcard CLI arguments', () => {
     expect(lines.join('\n')).toMatch(/invalid card UID[\s\S]*usage: npm run vcard -- tap <uid>/);
   });
 });
+
+describe('vcard CLI card kinds', () => {
+  const UID = '04A1B2C3D4E5F6';
+  const token = 'BG1.k1.C0000123.H8VtKdeaF6a3CtS8odgPPQ';
+  const card = (argv: string[]) => {
+    const r = parseCli(['tap', UID, ...argv]);
+    return r.ok && r.value.command === 'tap' ? r.value.card : r.ok ? undefined : r.error;
+  };
+
+  it('parses NTAG215 and NTAG 424 DNA options', () => {
+    expect(card([])).toBeUndefined();
+    expect(card(['--ntag215'])).toEqual({ kind: 'ntag215' });
+    expect(card(['--token', token])).toEqual({ kind: 'ntag215', token });
+    expect(card(['--url', 'https://bashgah.club/c?u=1'])).toEqual({
+      kind: 'ntag215',
+      url: 'https://bashgah.club/c?u=1',
+    });
+    expect(card(['--sun', '00'.repeat(16), '--counter', '41', '--encrypted'])).toEqual({
+      kind: 'ntag424',
+      key: '00'.repeat(16),
+      counter: 41,
+      encrypted: true,
+    });
+  });
+
+  it('refuses contradictory or malformed card options', () => {
+    expect(card(['--token', 'nope'])).toMatch(/not a BG1 card token/);
+    expect(card(['--token', token, '--sun', '00'.repeat(16)])).toMatch(/cannot be combined/);
+    expect(card(['--sun', 'abc'])).toMatch(/32 hex digits/);
+    expect(card(['--counter', '3'])).toMatch(/need --sun/);
+    expect(parseCli(['tap', '04A1B2C3', '--ntag215'])).toMatchObject({ ok: false, error: /7-byte UIDs/ });
+  });
+});

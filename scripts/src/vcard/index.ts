@@ -24,6 +24,16 @@ import { type CardBehaviour, ISO14443_3_ATR, uidOnlyCard } from './iso14443-card
 
 export { encodeFrame, FrameDecoder, VPCD_DEFAULT_HOST, VPCD_DEFAULT_PORT, VpcdControl } from './frames.js';
 export { ISO14443_3_ATR, StatusWord, uidOnlyCard } from './iso14443-card.js';
+export {
+  chipSdmMac,
+  ISO14443_4_ATR,
+  type Ntag215,
+  type Ntag424,
+  ntag215Card,
+  ntag424Card,
+  tokenNdefMessage,
+  uriNdefMessage,
+} from './ntag.js';
 
 export interface VirtualCardOptions {
   /** Where vpcd listens. Default 127.0.0.1. */
@@ -38,6 +48,11 @@ export interface VirtualCardOptions {
   connectTimeoutMs?: number;
   /** ATR to present. Default: an ISO 14443-3 card (see ISO14443_3_ATR). */
   atr?: Buffer;
+  /**
+   * What the card is: builds its behaviour from the UID bytes (e.g. `(uid) => ntag215Card(uid, msg)`,
+   * `(uid) => ntag424Card(uid, { key })`). Default: a card that only answers GET UID.
+   */
+  behaviour?: (uid: Buffer) => CardBehaviour;
   /** Sees every message from vpcd and the card's answer, if it gave one (debugging, benchmarks). */
   onMessage?: (message: VpcdMessage, response: Buffer | undefined) => void;
 }
@@ -112,7 +127,9 @@ export class VirtualCard {
     this.host = host;
     this.port = port;
     this.#socket = socket;
-    this.#card = uidOnlyCard(Buffer.from(uid, 'hex'), options.atr ?? ISO14443_3_ATR);
+    this.#card = options.behaviour
+      ? options.behaviour(Buffer.from(uid, 'hex'))
+      : uidOnlyCard(Buffer.from(uid, 'hex'), options.atr ?? ISO14443_3_ATR);
     this.#onMessage = options.onMessage;
     socket.setNoDelay(true);
     this.removed = new Promise((resolve) => {
@@ -164,6 +181,11 @@ export class VirtualCard {
 
   get isPresent(): boolean {
     return !this.#closed;
+  }
+
+  /** The card's behaviour (an Ntag215 or Ntag424 when one was given), to inspect its state. */
+  get card(): CardBehaviour {
+    return this.#card;
   }
 
   get stats(): Readonly<VirtualCardStats> {

@@ -4,27 +4,15 @@
  * exactly that one afterwards. `pcscdPrerequisite` tells why the real NFC path cannot run here.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canConnect } from '../lib/net.js';
 
 export const PCSCD_SOCKET = process.env.PCSCLITE_CSOCK_NAME ?? '/run/pcscd/pcscd.comm';
 const VPCD_DRIVER = ['/etc/reader.conf.d/vpcd', '/usr/lib/pcsc/drivers/serial/libifdvpcd.so'];
 const PCSCD_PATHS = ['/usr/sbin/pcscd', '/usr/local/sbin/pcscd', '/sbin/pcscd'];
 
-export function socketAnswers(path: string, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.createConnection({ path });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
+export const socketAnswers = (path: string, timeoutMs = 1_000) => canConnect({ path }, timeoutMs);
 
 const pcscdBinary = () => PCSCD_PATHS.find((p) => existsSync(p));
 
@@ -96,4 +84,89 @@ export async function ensurePcscd(timeoutMs = 10_000): Promise<PcscdHandle> {
   }
   await pcscd.stop();
   throw new Error(`pcscd did not open ${PCSCD_SOCKET} within ${timeoutMs} ms:\n${pcscd.output.join('\n')}`);
+}
+
+// --- Restarting the machine's pcscd (recovery and unplug tests) -------------------------------
+
+const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
+
+/** Why this machine's pcscd cannot be restarted by a test, or undefined if it can. */
+export async function pcscdRestartPrerequisite(): Promise<string | undefined> {
+  const missing = await pcscdPrerequisite();
+  if (missing) return missing;
+  if (process.getuid?.() !== 0) return 'restarting pcscd needs root';
+  if (!pcscdBinary()) return 'pcscd is not installed (apt-get install pcscd)';
+  return undefined;
+}
+
+function runningPcscdPid(): number | undefined {
+  try {
+    const text = readFileSync(PCSCD_PID_FILE, 'latin1').replace(/\0/g, '').trim();
+    const pid = Number(text);
+    if (!Number.isInteger(pid) || pid <= 1) return undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    if (!/^Name:\s*pcscd$/m.test(status) || /^State:\s*Z/m.test(status)) return undefined;
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    return !/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  } catch {
+    return false;
+  }
+};
+
+export interface PcscdRestartOptions {
+  /**
+   * A reader.conf.d folder for `pcscd -c`. An empty folder gives a pcscd without the vpcd reader
+   * (how the tests "unplug" it); undefined uses the system's /etc/reader.conf.d.
+   */
+  configDir?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Stops the machine's pcscd (by the pid in its pid file) and starts `pcscd` again as a daemon, as
+ * a kiosk's systemd would. Only call this holding /tmp/bashgah-pcscd.lock (every pcscd test run
+ * does: `flock /tmp/bashgah-pcscd.lock npx vitest run …`). The new daemon is started with every
+ * file descriptor above 2 closed: it must not inherit (and hold forever) that lock.
+ * Resolves with the time the old pcscd was gone and the new one answered.
+ */
+export async function restartPcscd(
+  options: PcscdRestartOptions = {},
+): Promise<{ downAt: number; upAt: number }> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const binary = pcscdBinary();
+  if (!binary) throw new Error('pcscd is not installed (apt-get install pcscd)');
+  const pid = runningPcscdPid();
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (alive(pid)) {
+      if (Date.now() > deadline) throw new Error(`pcscd (pid ${pid}) did not stop within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+  const downAt = Date.now();
+  const args = options.configDir ? ['-c', options.configDir] : [];
+  const closeFds =
+    'for f in /proc/$$/fd/*; do n=$(basename "$f"); [ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-" 2>/dev/null; done; exec "$@"';
+  const child = spawn('/bin/bash', ['-c', closeFds, 'pcscd', binary, ...args], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
+  if (code !== 0) throw new Error(`pcscd ${args.join(' ')} did not daemonise (exit ${String(code)})`);
+  const deadline = Date.now() + timeoutMs;
+  while (!(await socketAnswers(PCSCD_SOCKET, 500))) {
+    if (Date.now() > deadline)
+      throw new Error(`the restarted pcscd did not open ${PCSCD_SOCKET} within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+  return { downAt, upAt: Date.now() };
 }

@@ -18,6 +18,7 @@ const fa = {
   offline: 'آفلاین',
   revoked: 'باطل‌شده',
   notEnrolled: 'ثبت‌نشده',
+  neverSeen: 'هنوز وصل نشده',
   reader: 'کارتخوان',
   printer: 'چاپگر',
   backlog: 'صف ارسال',
@@ -39,13 +40,16 @@ const fa = {
   oldest: (age: string) => `قدیمی‌ترین ${age}`,
   minutes: (n: string) => `${n} دقیقه`,
   seconds: (n: string) => `${n} ثانیه`,
+  megabytes: (n: string) => `${n} مگابایت`,
+  celsius: (n: string) => `${n} درجه`,
   back: 'بازگشت',
   telemetry: 'سلامت دستگاه',
   uptime: 'مدت روشن بودن',
   cpuTemp: 'دمای پردازنده',
   load: 'بار پردازنده',
   memory: 'حافظه',
-  disk: 'فضای دیسک',
+  disk: 'فضای آزاد دیسک',
+  sentAt: 'زمان ارسال',
   clock: 'اختلاف ساعت',
   maintenance: 'حالت تعمیر',
   commands: 'فرمان‌ها',
@@ -86,9 +90,9 @@ const fa = {
   logs: 'گزارش‌های اخیر',
   chartBacklog: 'صف ارسال',
   chartLoad: 'بار',
-} as const;
+};
 
-type Messages = { [K in keyof typeof fa]: (typeof fa)[K] extends (...a: infer A) => string ? (...a: A) => string : (typeof fa)[K] extends string ? string : { [P in keyof (typeof fa)[K]]: string } };
+type Messages = typeof fa;
 
 const en: Messages = {
   title: 'Customer club console',
@@ -108,6 +112,7 @@ const en: Messages = {
   offline: 'Offline',
   revoked: 'Revoked',
   notEnrolled: 'Not enrolled',
+  neverSeen: 'Never connected',
   reader: 'Reader',
   printer: 'Printer',
   backlog: 'Backlog',
@@ -123,13 +128,16 @@ const en: Messages = {
   oldest: (age) => `oldest ${age}`,
   minutes: (n) => `${n} min`,
   seconds: (n) => `${n} s`,
+  megabytes: (n) => `${n} MB`,
+  celsius: (n) => `${n} °C`,
   back: 'Back',
   telemetry: 'Health',
   uptime: 'Uptime',
   cpuTemp: 'CPU temperature',
   load: 'Load',
   memory: 'Memory',
-  disk: 'Disk',
+  disk: 'Disk free',
+  sentAt: 'Sent',
   clock: 'Clock offset',
   maintenance: 'Maintenance',
   commands: 'Commands',
@@ -172,7 +180,7 @@ const en: Messages = {
   chartLoad: 'Load',
 };
 
-const catalogues: Record<Lang, Messages> = { fa: fa as unknown as Messages, en };
+const catalogues: Record<Lang, Messages> = { fa, en };
 
 /** Language state: messages plus Intl formatters (Persian digits and the Jalali calendar in fa). */
 export class I18n {
@@ -199,11 +207,14 @@ export class I18n {
     this.lang = lang;
   }
 
-  num = (n: number): string => this.#num.format(n);
+  // `|| 0` turns -0 into 0, so a rounded tiny negative never shows as "-۰".
+  num = (n: number): string => this.#num.format(n || 0);
   dateTime = (iso: string | null | undefined): string => (iso ? this.#dateTime.format(new Date(iso)) : this.m.none);
   time = (iso: string): string => this.#time.format(new Date(iso));
   /** "3 min" / "45 s" from seconds. */
   age = (sec: number): string =>
     sec >= 60 ? this.m.minutes(this.num(Math.floor(sec / 60))) : this.m.seconds(this.num(Math.round(sec)));
-  bytes = (b: number): string => `${this.num(Math.round(b / 1024 / 1024))} MB`;
+  bytes = (b: number): string => this.m.megabytes(this.num(Math.round(b / 1024 / 1024)));
+  /** A back arrow pointing the way the page reads from. */
+  readonly backArrow = $derived(this.lang === 'fa' ? '→' : '←');
 }

@@ -91,6 +91,45 @@ describe('SqliteDb', () => {
     expect(await n()).toBe(1);
   });
 
+  it('commits transactions queued together with one COMMIT, each still atomic on its own', async () => {
+    const before = { ...db.stats };
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        db.transaction(async () => {
+          await db.run('INSERT INTO counter (id, n) VALUES (?, ?)', [100 + i, i]);
+          if (i === 7) throw new Error('seven fails');
+          return i;
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[7]).toMatchObject({ status: 'rejected', reason: { message: 'seven fails' } });
+    expect(await db.get('SELECT count(*) AS c FROM counter WHERE id >= 100')).toEqual({ c: 19 });
+    expect(await db.get('SELECT 1 AS x FROM counter WHERE id = 107')).toBeUndefined();
+    expect(db.stats.transactions - before.transactions).toBe(19);
+    // Far fewer fsyncs than transactions: they were queued together.
+    expect(db.stats.commits - before.commits).toBeLessThan(5);
+  });
+
+  it('rejects the whole group, keeping nothing, when the shared COMMIT fails', async () => {
+    await db.exec(`CREATE TABLE parent (id INTEGER PRIMARY KEY);
+      CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+      INSERT INTO parent VALUES (1);`);
+    // The orphan passes its own statement (the check is deferred) and fails only at COMMIT.
+    const [good, orphan] = await Promise.allSettled([
+      db.transaction(() => db.run('INSERT INTO child VALUES (1, 1)')),
+      db.transaction(() => db.run('INSERT INTO child VALUES (2, 99)')),
+    ]);
+    expect(good.status).toBe('rejected');
+    expect(orphan).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/FOREIGN KEY/) },
+    });
+    expect(await db.get('SELECT count(*) AS c FROM child')).toEqual({ c: 0 });
+    await db.transaction(() => db.run('INSERT INTO child VALUES (3, 1)'));
+    expect(await db.get('SELECT count(*) AS c FROM child')).toEqual({ c: 1 });
+  });
+
   it('refuses work after close', async () => {
     await db.close();
     await expect(db.get('SELECT 1')).rejects.toThrow(/closed/);

@@ -34,6 +34,20 @@ interface TxScope {
 
 const scope = new AsyncLocalStorage<TxScope>();
 
+interface Task {
+  /** 'tx' may share a COMMIT with the transactions queued behind it; 'op' runs on its own. */
+  kind: 'op' | 'tx';
+  run: () => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Transactions sharing one COMMIT at most: bounds the wait of the first for the last. */
+const MAX_GROUP = 64;
+
+/** Generous for the engine's fixed SQL; ad-hoc SQL beyond it is finalised oldest first. */
+const MAX_CACHED_STATEMENTS = 500;
+
 /**
  * A promise wrapper over one `sqlite3` connection. The connection is shared, so a statement issued
  * by one async caller while another is between BEGIN and COMMIT would silently join (and share the
@@ -42,9 +56,22 @@ const scope = new AsyncLocalStorage<TxScope>();
  * recognised through AsyncLocalStorage and run straight away.
  */
 export class SqliteDb implements Queryable {
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Counters for tests and benchmarks: how well group commit is batching. */
+  readonly stats = { commits: 0, transactions: 0 };
+  private readonly tasks: Task[] = [];
+  private pumping = false;
+  /** Settles when the queue has run dry; close() waits on it. */
+  private drained: Promise<void> = Promise.resolve();
   private closed = false;
   private savepoints = 0;
+
+  /**
+   * Prepared statements by SQL text. Preparing is most of the cost of a statement in `sqlite3`
+   * (three thread-pool round trips instead of one; ~130 µs against ~35 µs measured), and the
+   * engine issues the same few dozen statements over and over. SQLite re-prepares a cached
+   * statement by itself after a schema change.
+   */
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
 
   private constructor(
     private readonly conn: sqlite3.Database,
@@ -69,33 +96,30 @@ export class SqliteDb implements Queryable {
   }
 
   run(sql: string, params: SqlParams = []): Promise<RunResult> {
-    return this.schedule(
-      () =>
-        new Promise<RunResult>((resolve, reject) => {
-          this.conn.run(sql, params, function (err) {
-            if (err) reject(withSql(err, sql));
-            else resolve({ changes: this.changes, lastID: this.lastID });
-          });
-        }),
-    );
+    return this.schedule(async () => {
+      const stmt = await this.prepared(sql);
+      return new Promise<RunResult>((resolve, reject) => {
+        stmt.run(params, function (err) {
+          if (err) reject(withSql(err, sql));
+          else resolve({ changes: this.changes, lastID: this.lastID });
+        });
+      });
+    });
   }
 
-  get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
-    return this.schedule(
-      () =>
-        new Promise<T | undefined>((resolve, reject) => {
-          this.conn.get<T>(sql, params, (err, row) => (err ? reject(withSql(err, sql)) : resolve(row)));
-        }),
-    );
+  async get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    // Through all(): a statement stepped by get() stays open (and holds its read snapshot) until
+    // it is reset, which would pin WAL checkpoints and block COMMIT on a shared connection.
+    return (await this.all<T>(sql, params))[0];
   }
 
   all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return this.schedule(
-      () =>
-        new Promise<T[]>((resolve, reject) => {
-          this.conn.all<T>(sql, params, (err, rows) => (err ? reject(withSql(err, sql)) : resolve(rows)));
-        }),
-    );
+    return this.schedule(async () => {
+      const stmt = await this.prepared(sql);
+      return new Promise<T[]>((resolve, reject) => {
+        stmt.all<T>(params, (err, rows) => (err ? reject(withSql(err, sql)) : resolve(rows)));
+      });
+    });
   }
 
   exec(sql: string): Promise<void> {
@@ -110,31 +134,21 @@ export class SqliteDb implements Queryable {
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     const current = this.currentScope();
     if (current) return this.savepoint(current, fn);
-    return this.enqueue(async () => {
-      const tx: TxScope = { db: this, active: true, depth: 0 };
-      // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
-      // can fail with SQLITE_BUSY halfway if another process (the seed CLI) wrote in between.
-      await this.raw('BEGIN IMMEDIATE');
-      try {
-        const result = await scope.run(tx, fn);
-        await this.raw('COMMIT');
-        return result;
-      } catch (err) {
-        await this.raw('ROLLBACK').catch(() => {
-          // SQLite may already have rolled back (e.g. after SQLITE_FULL); the original error matters.
-        });
-        throw err;
-      } finally {
-        tx.active = false;
-      }
-    });
+    return this.enqueue('tx', fn);
   }
 
   /** Waits for queued work, then closes the connection. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue.catch(() => undefined);
+    await this.drained;
+    // A connection with unfinalised statements refuses to close.
+    const cached = [...this.statements.values()];
+    this.statements.clear();
+    for (const p of cached) {
+      const stmt = await p.catch(() => undefined);
+      if (stmt) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
+    }
     await new Promise<void>((resolve, reject) => this.conn.close((err) => (err ? reject(err) : resolve())));
   }
 
@@ -155,20 +169,133 @@ export class SqliteDb implements Queryable {
     }
   }
 
+  private prepared(sql: string): Promise<sqlite3.Statement> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = new Promise<sqlite3.Statement>((resolve, reject) => {
+        const s: sqlite3.Statement = this.conn.prepare(sql, (err) =>
+          err ? reject(withSql(err, sql)) : resolve(s),
+        );
+      });
+      this.statements.set(sql, stmt);
+      // A statement that failed to prepare is not kept: the table may exist next time.
+      stmt.catch(() => this.statements.delete(sql));
+      if (this.statements.size > MAX_CACHED_STATEMENTS) {
+        const [oldest, evicted] = this.statements.entries().next().value as [
+          string,
+          Promise<sqlite3.Statement>,
+        ];
+        this.statements.delete(oldest);
+        evicted.then(
+          (s) => s.finalize(),
+          () => undefined,
+        );
+      }
+    }
+    return stmt;
+  }
+
   private currentScope(): TxScope | undefined {
     const s = scope.getStore();
     return s && s.db === this && s.active ? s : undefined;
   }
 
   private schedule<T>(op: () => Promise<T>): Promise<T> {
-    return this.currentScope() ? op() : this.enqueue(op);
+    return this.currentScope() ? op() : this.enqueue('op', op);
   }
 
-  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+  private enqueue<T>(kind: Task['kind'], run: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error(`SQLite database ${this.file} is closed`));
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return new Promise<T>((resolve, reject) => {
+      this.tasks.push({ kind, run, resolve: resolve as (v: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /** Runs queued work in order, one task (or one group of transactions) at a time. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.drained = (async () => {
+      for (let task = this.tasks.shift(); task; task = this.tasks.shift()) {
+        if (task.kind === 'tx') {
+          await this.runGroup(task);
+          continue;
+        }
+        try {
+          task.resolve(await task.run());
+        } catch (err) {
+          task.reject(err);
+        }
+      }
+      this.pumping = false;
+    })();
+  }
+
+  /**
+   * Group commit. With synchronous=FULL every COMMIT waits for an fsync (about 1 ms here), which
+   * caps a connection at a few hundred transactions a second however cheap they are. So
+   * transactions already waiting in the queue when one starts share its BEGIN … COMMIT, each in
+   * its own savepoint: they still run one after another and see each other's writes exactly as
+   * if committed in turn, a failing one is rolled back to its savepoint alone and rejected at
+   * once, and the rest resolve only after the shared COMMIT is durable. If that COMMIT fails,
+   * every transaction of the group is rejected and nothing of it is kept.
+   */
+  private async runGroup(first: Task): Promise<void> {
+    try {
+      // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+      // writes can fail with SQLITE_BUSY halfway if another process (the seed CLI) wrote in between.
+      await this.raw('BEGIN IMMEDIATE');
+    } catch (err) {
+      first.reject(err);
+      return;
+    }
+    const done: Array<{ task: Task; result: unknown }> = [];
+    let failed: unknown;
+    for (let task: Task | undefined = first; task; ) {
+      const name = `tx_${++this.savepoints}`;
+      const tx: TxScope = { db: this, active: true, depth: 0 };
+      let ok = false;
+      let result: unknown;
+      try {
+        await this.raw(`SAVEPOINT ${name}`);
+        result = await scope.run(tx, task.run);
+        ok = true;
+        await this.raw(`RELEASE ${name}`);
+      } catch (err) {
+        tx.active = false;
+        const undone = ok
+          ? Promise.reject(err)
+          : this.raw(`ROLLBACK TO ${name}`).then(() => this.raw(`RELEASE ${name}`));
+        // If the savepoint cannot be undone (SQLite may have rolled the whole transaction back,
+        // e.g. after SQLITE_FULL), the group as a whole is lost.
+        await undone.then(
+          () => task!.reject(err),
+          () => {
+            failed = err;
+            task!.reject(err);
+          },
+        );
+      } finally {
+        tx.active = false;
+      }
+      if (failed) break;
+      if (ok) done.push({ task, result });
+      task = this.tasks[0]?.kind === 'tx' && done.length < MAX_GROUP ? this.tasks.shift() : undefined;
+    }
+    try {
+      if (failed) throw failed;
+      await this.raw('COMMIT');
+      this.stats.commits++;
+      this.stats.transactions += done.length;
+    } catch (err) {
+      await this.raw('ROLLBACK').catch(() => {
+        // SQLite may already have rolled back; the original error is what callers need.
+      });
+      for (const d of done) d.task.reject(err);
+      return;
+    }
+    for (const d of done) d.task.resolve(d.result);
   }
 
   private raw(sql: string): Promise<void> {

@@ -92,10 +92,11 @@ export async function expireDueLots(
   const at = now.toISOString();
   const chunk = opts.chunkLots ?? 20_000;
   const total: ExpiryRun = { members: 0, lots: 0, points: 0 };
-  for (let n = 0; ; n++) {
+  for (;;) {
     const done = await db.transaction(async () => {
       await db.exec(
-        'CREATE TEMP TABLE IF NOT EXISTS expiring (lot_id INTEGER PRIMARY KEY, member_id TEXT NOT NULL, points INTEGER NOT NULL)',
+        `CREATE TEMP TABLE IF NOT EXISTS expiring (lot_id INTEGER PRIMARY KEY, member_id TEXT NOT NULL, points INTEGER NOT NULL);
+         CREATE INDEX IF NOT EXISTS temp.expiring_member ON expiring (member_id);`,
       );
       await db.run('DELETE FROM temp.expiring');
       const picked = await db.run(
@@ -105,18 +106,19 @@ export async function expireDueLots(
         [at, chunk],
       );
       if (picked.changes === 0) return true;
-      // The cause names the run and chunk so the consumption rows can find their ledger row.
-      const cause = `expiry:${at}:${n}`;
+      // Rows this chunk appends all have ids above the current maximum, which lets the consumption
+      // rows find their member's new 'expire' row through the (member_id, id) index.
+      const before = await db.get<{ id: number | null }>('SELECT max(id) AS id FROM points_ledger');
       const members = await db.run(
         `INSERT INTO points_ledger (member_id, kind, points, cause, created_at)
          SELECT member_id, 'expire', -sum(points), ?, ? FROM temp.expiring GROUP BY member_id ORDER BY member_id`,
-        [cause, at],
+        [`expiry:${at}`, at],
       );
       await db.run(
         `INSERT INTO lot_consumptions (ledger_id, lot_id, points)
          SELECT l.id, e.lot_id, e.points FROM temp.expiring e
-         JOIN points_ledger l ON l.member_id = e.member_id AND l.cause = ? AND l.kind = 'expire'`,
-        [cause],
+         JOIN points_ledger l ON l.member_id = e.member_id AND l.id > ? AND l.kind = 'expire'`,
+        [before?.id ?? 0],
       );
       await db.run(
         `UPDATE balances SET points = points - (SELECT sum(e.points) FROM temp.expiring e WHERE e.member_id = balances.member_id),

@@ -71,9 +71,11 @@ async function build(db: Queryable, row: Row, ctx: MemberViewContext): Promise<M
     expiringWithin(db, row.id, now, withinDays),
     qualifyingTotal(db, row.id, now, tiers),
     rewardOffers(db, row.tier, now),
-    db.get<{ at: string | null }>('SELECT max(created_at) AS at FROM points_ledger WHERE member_id = ?', [
-      row.id,
-    ]),
+    // The newest row by id (rows are appended in time order): one row read, not the whole history.
+    db.get<{ at: string }>(
+      'SELECT created_at AS at FROM points_ledger WHERE member_id = ? ORDER BY id DESC LIMIT 1',
+      [row.id],
+    ),
     punchCardProgress(db, row.id, rules.config),
   ]);
   const spendable = summary.spendable;

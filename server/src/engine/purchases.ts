@@ -118,6 +118,7 @@ export function recordPurchase(
     let ledgerId: number | null = null;
     let lotId: number | null = null;
     let pendingUntil: string | null = null;
+    let balance: number | undefined;
     if (earn.points > 0) {
       const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS);
       const c = await credit(
@@ -133,6 +134,7 @@ export function recordPurchase(
       );
       ledgerId = c.entryId;
       lotId = c.lotId;
+      balance = c.balance;
       pendingUntil = availableAt.toISOString();
     }
     const cashback = cashbackFor(input.amountMinor, config.cashback.basisPoints);
@@ -201,7 +203,8 @@ export function recordPurchase(
           expiresAt: v.expiresAt,
         })),
       })),
-      balance: await balanceOf(db, member.id),
+      // The credit already returned the balance; bonuses since then move it again.
+      balance: balance !== undefined && birthday + referral === 0 ? balance : await balanceOf(db, member.id),
       replay: false,
     };
   });

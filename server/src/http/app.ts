@@ -6,12 +6,14 @@ import { listDevices } from '../db/repos/devices.js';
 import type { Queryable } from '../db/sqlite.js';
 import type { CheckinPolicy } from '../engine/checkin.js';
 import { memberViewByCard, memberViewById } from '../engine/member-view.js';
+import { LogSmsSender, type SmsSender } from '../messaging/sms.js';
 import { consoleStatic } from './console-static.js';
 import { apiError, errorHandler, HttpError } from './errors.js';
 import { clubRoutes } from './routes/club.js';
 import { type FleetRouteDeps, fleetRoutes } from './routes/fleet.js';
 import { posRoutes } from './routes/pos.js';
 import { rewardRoutes } from './routes/rewards.js';
+import { signupRoutes } from './routes/signup.js';
 
 export interface AppDeps {
   db: Queryable;
@@ -24,6 +26,8 @@ export interface AppDeps {
   fleet?: FleetRouteDeps;
   /** Where the built operator console is (default server/console/dist). */
   consoleDir?: string;
+  /** Where signup codes are sent; the log by default. */
+  sms?: SmsSender;
 }
 
 /** Same ceiling as an MQTT payload: no request this API takes is anywhere near it. */
@@ -78,8 +82,9 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/api/pos/v1', posRoutes({ db: deps.db, timeZone: deps.policy.timeZone, now }));
-  app.route('/', rewardRoutes({ db: deps.db, now }));
+  app.route('/', rewardRoutes({ db: deps.db, now, timeZone: deps.policy.timeZone }));
   app.route('/', clubRoutes({ db: deps.db, now }));
+  app.route('/', signupRoutes({ db: deps.db, sms: deps.sms ?? new LogSmsSender(deps.logger), now }));
 
   app.get('/api/devices', async (c) => {
     const rows = await listDevices(deps.db);

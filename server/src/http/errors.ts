@@ -40,6 +40,10 @@ const ENGINE_STATUS: Partial<Record<EngineErrorCode, ContentfulStatusCode>> = {
   'voucher-cancelled': 409,
   'out-of-stock': 409,
   'phone-taken': 409,
+  'card-taken': 409,
+  'otp-invalid': 400,
+  'otp-locked': 429,
+  'otp-too-soon': 429,
   'velocity-limit': 429,
 };
 

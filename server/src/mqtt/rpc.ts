@@ -13,6 +13,8 @@ import {
 } from '@bashgah/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { type CardSecurityConfig, DEFAULT_CARD_SECURITY } from '../cards/config.js';
+import { checkCard } from '../cards/security.js';
 import type { Queryable } from '../db/sqlite.js';
 import type { CheckinPolicy } from '../engine/checkin.js';
 import { memberViewByCard } from '../engine/member-view.js';
@@ -24,6 +26,8 @@ export interface RpcDeps {
   policy: CheckinPolicy;
   logger: Logger;
   now?: () => Date;
+  /** CARD_SECURITY: what a card must prove at lookup. Default `uid` (the UID alone). */
+  cards?: CardSecurityConfig;
 }
 
 type Handlers = {
@@ -43,7 +47,12 @@ export function createRpcHandler(deps: RpcDeps) {
   const now = deps.now ?? (() => new Date());
 
   const handlers: Handlers = {
-    'member.lookup': async ({ cardUid }, { deviceId }) => {
+    'member.lookup': async ({ cardUid, proof }, { deviceId }) => {
+      const check = await checkCard(deps.db, deps.cards ?? DEFAULT_CARD_SECURITY, cardUid, proof, now());
+      if (!check.ok) {
+        log.warn({ deviceId, cardUid, rejected: check.rejected, detail: check.detail }, 'card rejected');
+        return { found: false, rejected: check.rejected };
+      }
       const member = await memberViewByCard(deps.db, cardUid, { policy: deps.policy, deviceId, now: now() });
       return member ? { found: true, member } : { found: false };
     },

@@ -1,4 +1,4 @@
-import type { ReaderState } from '@bashgah/protocol';
+import type { CardProof, ReaderState } from '@bashgah/protocol';
 
 /** One card presence at the reader. A card held still yields one tap, however long it stays. */
 export interface Tap {
@@ -10,6 +10,17 @@ export interface Tap {
   reader: string;
   /** Wall-clock time the card was seen. */
   at: Date;
+  /** What the reader read beyond the UID (PcscReader); absent from the simulator and old readers. */
+  card?: TapCardData;
+}
+
+export interface TapCardData {
+  /** From the ATR: NTAG21x/Ultralight storage card, another ISO 14443-3 card, or ISO 14443-4. */
+  family: 'iso14443-3-ntag' | 'iso14443-3-other' | 'iso14443-4';
+  /** A member card token or an NTAG 424 DNA SUN message from the card's NDEF; the server judges it. */
+  proof?: CardProof;
+  /** Why the card's data could not be read or used (the tap still counts, by UID). */
+  dataProblem?: string;
 }
 
 export interface CardReaderEvents {

@@ -1,7 +1,9 @@
 import net from 'node:net';
 import { CardUid, type ReaderState } from '@bashgah/protocol';
 import type { Logger } from 'pino';
-import type { CardReader, CardReaderEvents } from './card-reader.js';
+import { type CardRead, readCard } from './card-data.js';
+import type { CardReader, CardReaderEvents, TapCardData } from './card-reader.js';
+import { type FeedbackKind, feedbackCommands, readerModel } from './feedback.js';
 
 /**
  * Real NFC readers through pcscd, using nfc-pcsc (an optional dependency: its native part needs
@@ -11,6 +13,20 @@ import type { CardReader, CardReaderEvents } from './card-reader.js';
  * out and comes back within a few hundred ms; that must not count as a second tap. So `removed` is
  * held back for `debounceMs`: if the same UID reappears in that window, neither the removal nor a
  * new tap is emitted and the presence simply continues.
+ *
+ * Cards: nfc-pcsc's autoProcessing is off for every reader (it sends GET UID only to ISO 14443-3
+ * cards and wants an AID for -4 ones); `card-data.ts` reads the UID of every card itself, and the
+ * card's NDEF proof (member token on NTAG21x, SUN message on NTAG 424 DNA). A read error is a
+ * `fault`, never a crash; the tap carries what was read in `card`.
+ *
+ * Recovery: @pokusew/pcsclite stops watching for good after pcscd goes away (it emits one `error`).
+ * The reader then says `unavailable` with a fault, closes every reader and the NFC context, and
+ * re-creates it with bounded exponential backoff (`recoverMinMs` doubling to `recoverMaxMs`,
+ * forever) once pcscd's socket answers again; it comes back as `ready` (or `no-reader`). A socket
+ * probe every `healthCheckMs` catches a pcscd that vanished without pcsclite noticing.
+ *
+ * Feedback: ACR122U / ACR1252U beep and flash green on a good read, red on a failed one
+ * (feedback.ts); other readers get nothing.
  */
 
 /** The part of the agent's bus a reader needs; any EventBus whose events include the reader's fits. */
@@ -35,6 +51,10 @@ export interface NfcReaderLike {
   on(event: 'end', listener: () => void): unknown;
   emit(event: string | symbol, ...args: unknown[]): boolean;
   close(): void;
+  /** SCardTransmit on the card nfc-pcsc connected to. */
+  transmit(data: Buffer, responseMaxLength: number): Promise<Buffer>;
+  /** SCardControl with IOCTL_CCID_ESCAPE (reader escape commands). */
+  control?(data: Buffer, responseMaxLength: number): Promise<Buffer>;
 }
 
 /** The subset of nfc-pcsc's `NFC` this module uses. */
@@ -72,6 +92,14 @@ export interface PcscReaderOptions {
   pcscdSocket?: string | null;
   /** How long `start()` waits for pcscd to list the readers it already has. Default 500 ms. */
   settleMs?: number;
+  /** First pause before re-creating the PC/SC context after pcscd went away. Default 250 ms. */
+  recoverMinMs?: number;
+  /** The backoff doubles up to this. Default 5000 ms. */
+  recoverMaxMs?: number;
+  /** How often pcscd's socket is probed while running (0 = never). Default 5000 ms. */
+  healthCheckMs?: number;
+  /** Beep/LED on readers that support it. Default true. */
+  feedback?: boolean;
 }
 
 export type PcscReaderErrorCode = 'nfc-pcsc-unavailable' | 'pcscd-unreachable';
@@ -137,6 +165,12 @@ export function describeNfcError(error: unknown): string {
   return [...new Set(parts)].join(' ← ') || 'unknown error';
 }
 
+/** Per card reader: a read in progress, and whether the card left meanwhile. */
+interface ReaderSlot {
+  reading: boolean;
+  leftDuringRead: Date | undefined;
+}
+
 interface PendingRemoval {
   timer: NodeJS.Timeout;
   uid: string;
@@ -153,6 +187,17 @@ export class PcscReader implements CardReader {
   readonly #loadNfc: () => Promise<NfcModule>;
   readonly #pcscdSocket: string | null;
   readonly #settleMs: number;
+  readonly #recoverMinMs: number;
+  readonly #recoverMaxMs: number;
+  readonly #healthCheckMs: number;
+  readonly #feedback: boolean;
+  readonly #slots = new Map<string, ReaderSlot>();
+  #mod: NfcModule | undefined;
+  #recovering: Promise<void> | undefined;
+  #recoverTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
+  /** Card reads in flight, awaited by stop(). */
+  readonly #reads = new Set<Promise<void>>();
 
   #nfc: NfcLike | undefined;
   /** Every reader nfc-pcsc handed us, SAM slots included: all are closed on stop. */
@@ -182,6 +227,10 @@ export class PcscReader implements CardReader {
         ? (process.env.PCSCLITE_CSOCK_NAME ?? DEFAULT_PCSCD_SOCKET)
         : options.pcscdSocket;
     this.#settleMs = options.settleMs ?? 500;
+    this.#recoverMinMs = Math.max(1, options.recoverMinMs ?? 250);
+    this.#recoverMaxMs = Math.max(this.#recoverMinMs, options.recoverMaxMs ?? 5_000);
+    this.#healthCheckMs = options.healthCheckMs ?? 5_000;
+    this.#feedback = options.feedback ?? true;
   }
 
   state(): ReaderState {
@@ -210,6 +259,17 @@ export class PcscReader implements CardReader {
       this.#setState('unavailable', true);
       throw error;
     }
+    await this.#settle();
+    this.#starting = false;
+    if (!this.#running) return; // stopped while listing readers
+    const state = this.#currentState();
+    this.#setState(state, true);
+    this.#armHealthCheck();
+    this.#log.info({ readers: [...this.#readers.keys()], state }, 'pcsc reader started');
+  }
+
+  /** Waits until pcscd listed a first reader, or settleMs. */
+  async #settle(): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.#settleMs);
       this.#onFirstReader = () => {
@@ -218,33 +278,28 @@ export class PcscReader implements CardReader {
       };
     });
     this.#onFirstReader = undefined;
-    this.#starting = false;
-    if (!this.#running) return; // stopped while listing readers
-    const state = this.#monitoringLost ? 'unavailable' : this.#readers.size > 0 ? 'ready' : 'no-reader';
-    this.#setState(state, true);
-    this.#log.info({ readers: [...this.#readers.keys()], state }, 'pcsc reader started');
+  }
+
+  #currentState(): ReaderState {
+    return this.#monitoringLost ? 'unavailable' : this.#readers.size > 0 ? 'ready' : 'no-reader';
   }
 
   async #open(): Promise<void> {
-    let mod: NfcModule;
-    try {
-      mod = await this.#loadNfc();
-    } catch (error) {
-      throw new PcscReaderError('nfc-pcsc-unavailable', `cannot load nfc-pcsc: ${describeNfcError(error)}`, {
-        cause: error,
-      });
-    }
-    if (this.#pcscdSocket !== null) {
+    if (!this.#mod) {
       try {
-        await probeSocket(this.#pcscdSocket, 2_000);
+        this.#mod = await this.#loadNfc();
       } catch (error) {
         throw new PcscReaderError(
-          'pcscd-unreachable',
-          `pcscd is not reachable at ${this.#pcscdSocket} (${describeNfcError(error)}); is pcscd running?`,
-          { cause: error },
+          'nfc-pcsc-unavailable',
+          `cannot load nfc-pcsc: ${describeNfcError(error)}`,
+          {
+            cause: error,
+          },
         );
       }
     }
+    const mod = this.#mod;
+    await this.#probe();
 
     let nfc: NfcLike;
     try {
@@ -262,29 +317,91 @@ export class PcscReader implements CardReader {
     this.#running = true;
     // An 'error' without a listener would throw and kill the agent: always listen.
     nfc.on('error', (error) => {
-      if (!this.#running) {
+      if (!this.#running || this.#nfc !== nfc) {
         // nfc.close() cancels pcsclite's wait, which it reports as an error. Expected.
-        this.#log.debug({ err: describeNfcError(error) }, 'pcsc: error after stop (ignored)');
+        this.#log.debug({ err: describeNfcError(error) }, 'pcsc: error after close (ignored)');
         return;
       }
       // pcsclite stops watching for readers after any error (pcscd gone, for one).
-      this.#fault(`pcscd: ${describeNfcError(error)}; reader hot-plug is no longer watched`, error);
-      this.#monitoringLost = true;
-      this.#setState('unavailable');
+      this.#lost(`pcscd: ${describeNfcError(error)}`, error);
     });
-    nfc.on('reader', (reader) => this.#attach(reader));
+    nfc.on('reader', (reader) => {
+      if (this.#nfc !== nfc) {
+        reader.on('error', () => {});
+        return;
+      }
+      this.#attach(reader);
+    });
   }
 
-  /** Stops watching and releases pcscd (nfc.close()), so nothing keeps the process alive. */
-  async stop(): Promise<void> {
-    if (!this.#nfc) return;
-    this.#running = false;
-    // A card that left just before stop did leave: say so rather than drop it.
-    for (const pending of this.#pendingRemovals.values()) {
-      clearTimeout(pending.timer);
-      this.#bus.emit('removed', { uid: pending.uid, reader: pending.reader, at: pending.at });
+  /** pcscd must answer before nfc-pcsc starts: its constructor spins on the main thread otherwise. */
+  async #probe(): Promise<void> {
+    if (this.#pcscdSocket === null) return;
+    try {
+      await probeSocket(this.#pcscdSocket, 2_000);
+    } catch (error) {
+      throw new PcscReaderError(
+        'pcscd-unreachable',
+        `pcscd is not reachable at ${this.#pcscdSocket} (${describeNfcError(error)}); is pcscd running?`,
+        { cause: error },
+      );
     }
-    this.#pendingRemovals.clear();
+  }
+
+  /** pcsclite gave up (pcscd gone): report it, drop the context and start recovering. */
+  #lost(message: string, cause?: unknown): void {
+    if (this.#recovering) return;
+    this.#fault(`${message}; re-creating the PC/SC context`, cause);
+    this.#monitoringLost = true;
+    this.#setState('unavailable');
+    this.#recovering = this.#recover().finally(() => {
+      this.#recovering = undefined;
+    });
+  }
+
+  async #recover(): Promise<void> {
+    const lostAt = Date.now();
+    this.#teardown();
+    for (let attempt = 0; this.#running; attempt++) {
+      const delay = Math.min(this.#recoverMaxMs, this.#recoverMinMs * 2 ** Math.min(attempt, 20));
+      await new Promise<void>((wake) => {
+        const timer = setTimeout(wake, delay);
+        this.#recoverTimer = { timer, wake };
+      });
+      this.#recoverTimer = undefined;
+      if (!this.#running) return;
+      try {
+        this.#monitoringLost = false;
+        await this.#open();
+      } catch (error) {
+        this.#monitoringLost = true;
+        this.#log.debug({ attempt, delay, err: describeNfcError(error) }, 'pcsc: pcscd still away');
+        continue;
+      }
+      await this.#settle();
+      if (!this.#running) return;
+      if (this.#monitoringLost) {
+        // Lost again while listing readers; a new recovery is not started from inside this one.
+        this.#teardown();
+        continue;
+      }
+      const state = this.#currentState();
+      this.#setState(state);
+      this.#log.info(
+        { gapMs: Date.now() - lostAt, attempts: attempt + 1, readers: [...this.#readers.keys()], state },
+        'pcsc: PC/SC context re-created',
+      );
+      return;
+    }
+  }
+
+  /** Closes every reader and the NFC context (nfc.close() alone leaves pcsclite's threads running). */
+  #teardown(): void {
+    const nfc = this.#nfc;
+    this.#nfc = undefined;
+    const at = new Date();
+    for (const [name, uid] of this.#present) this.#bus.emit('removed', { uid, reader: name, at });
+    this.#present.clear();
     for (const reader of this.#allReaders) {
       try {
         reader.close();
@@ -292,15 +409,48 @@ export class PcscReader implements CardReader {
         this.#log.debug({ reader: reader.name, err: describeNfcError(error) }, 'pcsc: closing reader failed');
       }
     }
+    this.#allReaders.clear();
+    this.#readers.clear();
+    this.#slots.clear();
     try {
-      this.#nfc.close();
+      nfc?.close();
     } catch (error) {
       this.#log.debug({ err: describeNfcError(error) }, 'pcsc: closing nfc-pcsc failed');
     }
-    this.#nfc = undefined;
-    this.#allReaders.clear();
-    this.#readers.clear();
-    this.#present.clear();
+  }
+
+  #armHealthCheck(): void {
+    if (this.#healthCheckMs <= 0 || this.#pcscdSocket === null) return;
+    clearInterval(this.#healthTimer);
+    const socket = this.#pcscdSocket;
+    this.#healthTimer = setInterval(() => {
+      if (!this.#running || this.#recovering) return;
+      probeSocket(socket, 2_000).catch((error: unknown) => {
+        if (this.#running && !this.#recovering) this.#lost(`pcscd stopped answering at ${socket}`, error);
+      });
+    }, this.#healthCheckMs);
+    this.#healthTimer.unref();
+  }
+
+  /** Stops watching and releases pcscd (nfc.close()), so nothing keeps the process alive. */
+  async stop(): Promise<void> {
+    if (!this.#running && !this.#nfc) return;
+    this.#running = false;
+    clearInterval(this.#healthTimer);
+    if (this.#recoverTimer) {
+      clearTimeout(this.#recoverTimer.timer);
+      this.#recoverTimer.wake();
+    }
+    await this.#recovering;
+    await Promise.allSettled([...this.#reads]);
+    // A card that left just before stop did leave: say so rather than drop it.
+    for (const pending of this.#pendingRemovals.values()) {
+      clearTimeout(pending.timer);
+      this.#bus.emit('removed', { uid: pending.uid, reader: pending.reader, at: pending.at });
+    }
+    this.#pendingRemovals.clear();
+    this.#present.clear(); // no removal for these: the reader stopped, the card did not leave
+    this.#teardown();
     this.#state = 'no-reader';
     this.#log.info('pcsc reader stopped');
   }
@@ -324,58 +474,114 @@ export class PcscReader implements CardReader {
       return emit(event as string | symbol, ...args);
     }) as NfcReaderLike['emit'];
 
+    // Every reader: no GET UID by nfc-pcsc (ISO 14443-4 cards would get none); card-data.ts does it.
+    reader.autoProcessing = false;
     if (SAM_SLOT.test(name)) {
       // A SAM slot holds a secure-access module, never a member's card; don't process it.
-      reader.autoProcessing = false;
       reader.on('end', () => this.#allReaders.delete(reader));
       this.#log.info({ reader: name }, 'pcsc: ignoring SAM slot');
       return;
     }
 
-    // With autoProcessing nfc-pcsc connects to each card and, for ISO 14443-3 cards (byte 5 of the
-    // ATR is 0x4F), sends GET UID (FF CA 00 00 00) before it emits `card` with the UID.
-    reader.autoProcessing = true;
-    reader.on('card', (card) => this.#onCard(name, card));
+    reader.on('card', (card) => this.#onCard(reader, card));
     reader.on('card.off', () => this.#onCardOff(name));
     reader.on('end', () => this.#onReaderEnd(reader));
 
     this.#readers.set(name, reader);
+    this.#slots.set(name, { reading: false, leftDuringRead: undefined });
     this.#log.info({ reader: name }, 'pcsc: reader attached');
     if (!this.#monitoringLost) this.#setState('ready');
     this.#onFirstReader?.();
   }
 
-  #onCard(reader: string, card: NfcCard): void {
+  #onCard(reader: NfcReaderLike, card: NfcCard): void {
     // The moment nfc-pcsc reported the card: the tap's time, before any of our own work.
     const at = new Date();
     if (!this.#running) return;
-    const parsed = CardUid.safeParse(card.uid ?? '');
+    const slot = this.#slots.get(reader.name);
+    if (!slot) return;
+    slot.reading = true;
+    slot.leftDuringRead = undefined;
+    const work = this.#read(reader, slot, card, at).finally(() => {
+      slot.reading = false;
+      this.#reads.delete(work);
+    });
+    this.#reads.add(work);
+  }
+
+  async #read(reader: NfcReaderLike, slot: ReaderSlot, card: NfcCard, at: Date): Promise<void> {
+    const name = reader.name;
+    let read: CardRead;
+    try {
+      read = await readCard((apdu, max) => reader.transmit(apdu, max), card.atr);
+    } catch (error) {
+      if (!this.#running) return;
+      this.#fault(`reader "${name}": card not read: ${describeNfcError(error)}`, error);
+      if (!slot.leftDuringRead) await this.#signal(reader, 'error');
+      return;
+    }
+    if (!this.#running) return;
+    const parsed = CardUid.safeParse(read.uid);
     if (!parsed.success) {
       this.#fault(
-        `reader "${reader}": card UID ${JSON.stringify(card.uid ?? null)} refused: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        `reader "${name}": card UID ${JSON.stringify(read.uid)} refused: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
       );
+      await this.#signal(reader, 'error');
       return;
     }
     const uid = parsed.data;
-    this.#present.set(reader, uid);
+    if (read.dataProblem)
+      this.#log.info({ uid, reader: name, problem: read.dataProblem }, 'pcsc: card data unusable');
     const pending = this.#pendingRemovals.get(uid);
     if (pending) {
       // Back within the debounce window: the same presence, not a new tap.
       clearTimeout(pending.timer);
       this.#pendingRemovals.delete(uid);
+      this.#present.set(name, uid);
       this.#log.debug(
-        { uid, reader, gapMs: at.getTime() - pending.at.getTime() },
+        { uid, reader: name, gapMs: at.getTime() - pending.at.getTime() },
         'pcsc: card bounce ignored',
       );
-      return;
+    } else {
+      const atr = card.atr && card.atr.length > 0 ? card.atr.toString('hex').toUpperCase() : undefined;
+      const data: TapCardData = {
+        family: read.family,
+        ...(read.proof ? { proof: read.proof } : {}),
+        ...(read.dataProblem ? { dataProblem: read.dataProblem } : {}),
+      };
+      this.#present.set(name, uid);
+      this.#log.debug({ uid, reader: name, atr, family: read.family, proof: read.proof?.kind }, 'pcsc: tap');
+      this.#bus.emit('tap', { uid, reader: name, at, ...(atr ? { atr } : {}), card: data });
+      if (!slot.leftDuringRead) await this.#signal(reader, 'success');
     }
-    const atr = card.atr && card.atr.length > 0 ? card.atr.toString('hex').toUpperCase() : undefined;
-    this.#log.debug({ uid, reader, atr, standard: card.standard }, 'pcsc: tap');
-    this.#bus.emit('tap', { uid, reader, at, ...(atr ? { atr } : {}) });
+    // The card left while it was being read: that presence is over too.
+    if (slot.leftDuringRead) this.#onCardOff(name, slot.leftDuringRead);
   }
 
-  #onCardOff(reader: string): void {
-    const at = new Date();
+  /** Beep/LED where the reader has them; a failure here never matters to the tap. */
+  async #signal(reader: NfcReaderLike, kind: FeedbackKind): Promise<void> {
+    if (!this.#feedback) return;
+    for (const command of feedbackCommands(readerModel(reader.name), kind)) {
+      try {
+        if (command.via === 'transmit') await reader.transmit(command.bytes, 2);
+        else if (reader.control) await reader.control(command.bytes, 2);
+      } catch (error) {
+        this.#log.debug(
+          { reader: reader.name, err: describeNfcError(error) },
+          'pcsc: reader feedback failed',
+        );
+        return;
+      }
+    }
+  }
+
+  #onCardOff(reader: string, when?: Date): void {
+    const at = when ?? new Date();
+    const slot = this.#slots.get(reader);
+    if (slot?.reading && !when) {
+      slot.leftDuringRead = at;
+      return;
+    }
     const uid = this.#present.get(reader);
     this.#present.delete(reader);
     // No tap was emitted for this presence (unreadable card): nothing to close.
@@ -398,6 +604,7 @@ export class PcscReader implements CardReader {
     this.#allReaders.delete(reader);
     if (!this.#running || this.#readers.get(name) !== reader) return;
     this.#readers.delete(name);
+    this.#slots.delete(name);
     const uid = this.#present.get(name);
     this.#present.delete(name);
     // The reader went away with a card on it (unplugged): that presence is over.

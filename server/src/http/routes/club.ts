@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/sqlite.js';
 import { publishedRules } from '../../engine/published-rules.js';
 import { clubKey } from '../../engine/vouchers.js';
+import { openApiDocument } from '../openapi.js';
 import { parseInput } from '../validation.js';
 
 /** Public club information: the published rules and the key tills check voucher QR codes with. */
@@ -29,6 +30,9 @@ export function clubRoutes(deps: { db: Queryable; now: () => Date }) {
     ].join('\n');
     return c.text(text);
   });
+
+  const doc = openApiDocument();
+  app.get('/api/openapi.json', (c) => c.json(doc));
 
   app.get('/api/club/public-key', async (c) => {
     const { publicPem } = await clubKey(deps.db);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Queryable } from '../../db/sqlite.js';
 import { creditBalance, spendCredit } from '../../engine/credit.js';
+import { withFraudAlerts } from '../../engine/fraud.js';
 import { pointsSummary } from '../../engine/lots.js';
 import { resolveMember } from '../../engine/member-ref.js';
 import { recordPurchase, refundPurchase } from '../../engine/purchases.js';
@@ -49,22 +50,25 @@ export function posRoutes(deps: PosDeps) {
     const body = await parseJsonBody(c, PurchaseBody);
     const store = c.get('store');
     const memberId = await resolveMember(db, body.member);
-    const result = await recordPurchase(
-      db,
-      {
-        storeId: store.id,
-        receiptId: body.receiptId,
-        memberId,
-        amountMinor: body.amountMinor,
-        currency: body.currency,
-        lines: body.lines.map((l) => ({
-          category: l.category,
-          amountMinor: l.amountMinor,
-          quantity: l.quantity,
-        })),
-        staffId: body.staffId,
-      },
-      { now: deps.now(), timeZone: deps.timeZone },
+    const now = deps.now();
+    const result = await withFraudAlerts(db, now, () =>
+      recordPurchase(
+        db,
+        {
+          storeId: store.id,
+          receiptId: body.receiptId,
+          memberId,
+          amountMinor: body.amountMinor,
+          currency: body.currency,
+          lines: body.lines.map((l) => ({
+            category: l.category,
+            amountMinor: l.amountMinor,
+            quantity: l.quantity,
+          })),
+          staffId: body.staffId,
+        },
+        { now, timeZone: deps.timeZone },
+      ),
     );
     return c.json(result, result.replay ? 200 : 201);
   });

@@ -2,10 +2,11 @@ import { MemberId } from '@bashgah/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Queryable } from '../../db/sqlite.js';
+import { withFraudAlerts } from '../../engine/fraud.js';
 import { availableRewards, cancelVoucher, claimReward } from '../../engine/rewards.js';
 import { parseInput, parseJsonBody } from '../validation.js';
 
-const ClaimBody = z
+export const ClaimBody = z
   .object({
     rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'reward ids are 1-40 of a-z 0-9 -'),
     /** The client's idempotency key: a retried claim with the same id returns the same voucher. */
@@ -14,10 +15,10 @@ const ClaimBody = z
       .regex(/^[A-Za-z0-9._:-]{8,64}$/, 'requestId must be 8-64 of letters, digits and . _ : -'),
   })
   .strict();
-const CancelBody = z.object({ code: z.string().min(4).max(64) }).strict();
+export const CancelBody = z.object({ code: z.string().min(4).max(64) }).strict();
 
 /** Rewards catalog, claims and cancellations for members. */
-export function rewardRoutes(deps: { db: Queryable; now: () => Date }) {
+export function rewardRoutes(deps: { db: Queryable; now: () => Date; timeZone: string }) {
   const { db } = deps;
   const app = new Hono();
 
@@ -43,10 +44,11 @@ export function rewardRoutes(deps: { db: Queryable; now: () => Date }) {
   app.post('/api/members/:id/redemptions', async (c) => {
     const memberId = parseInput(MemberId, c.req.param('id'), 'member id');
     const body = await parseJsonBody(c, ClaimBody);
-    const v = await claimReward(
-      db,
-      { memberId, rewardId: body.rewardId, requestKey: `http:${body.requestId}` },
-      deps.now(),
+    const now = deps.now();
+    const v = await withFraudAlerts(db, now, () =>
+      claimReward(db, { memberId, rewardId: body.rewardId, requestKey: `http:${body.requestId}` }, now, {
+        timeZone: deps.timeZone,
+      }),
     );
     return c.json(v, v.replay ? 200 : 201);
   });

@@ -1,0 +1,103 @@
+import { CardUid, MemberId } from '@bashgah/protocol';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Queryable } from '../../db/sqlite.js';
+import { replaceCard } from '../../engine/cards.js';
+import { openFraudAlerts } from '../../engine/fraud.js';
+import { parseBirthday } from '../../engine/jalali.js';
+import { toLatinDigits } from '../../engine/phone.js';
+import { requestOtp, signUp } from '../../engine/signup.js';
+import type { SmsSender } from '../../messaging/sms.js';
+import { parseInput, parseJsonBody } from '../validation.js';
+import { Phone } from './pos-schemas.js';
+
+const digits = (min: number, max: number) =>
+  z
+    .string()
+    .transform((v) => toLatinDigits(v.trim()))
+    .pipe(
+      z
+        .string()
+        .regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min === max ? min : `${min}-${max}`} digits`),
+    );
+
+export const SignupBody = z
+  .object({
+    phone: Phone,
+    code: digits(6, 6),
+    name: z.string().trim().min(1, 'a name is required').max(80),
+    /** Jalali (1369/10/11, Persian digits fine) or Gregorian (1991-01-01). */
+    birthday: z
+      .string()
+      .max(20)
+      .transform((v, ctx) => {
+        const iso = parseBirthday(v);
+        if (!iso) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'is not a real past date (1369/10/11 or 1991-01-01)',
+            params: { code: 'invalid-birthday' },
+          });
+          return z.NEVER;
+        }
+        return iso;
+      })
+      .optional(),
+    /** The referring member's number (their کد معرف). */
+    referralCode: digits(1, 12).transform(Number).optional(),
+    consent: z
+      .object({
+        terms: z.literal(true, { error: 'the club terms must be accepted to join' }),
+        marketing: z.boolean(),
+      })
+      .strict(),
+    cardUid: CardUid.optional(),
+  })
+  .strict();
+
+export const ReplaceCardBody = z
+  .object({ oldCardUid: CardUid, newCardUid: CardUid, actor: z.string().min(1).max(64) })
+  .strict();
+
+/** Signup with an SMS code, card replacement and the fraud alert list for the console. */
+export function signupRoutes(deps: { db: Queryable; sms: SmsSender; now: () => Date }) {
+  const { db } = deps;
+  const app = new Hono();
+
+  app.post('/api/signup/otp', async (c) => {
+    const body = await parseJsonBody(c, z.object({ phone: Phone }).strict());
+    return c.json({ sent: true, ...(await requestOtp(db, deps.sms, body.phone, deps.now())) });
+  });
+
+  app.post('/api/signup', async (c) => {
+    const b = await parseJsonBody(c, SignupBody);
+    const result = await signUp(
+      db,
+      {
+        phone: b.phone,
+        code: b.code,
+        displayName: b.name,
+        birthday: b.birthday,
+        referrerNumber: b.referralCode,
+        consent: b.consent,
+        cardUid: b.cardUid,
+      },
+      deps.now(),
+    );
+    return c.json(result, 201);
+  });
+
+  app.post('/api/members/:id/cards/replace', async (c) => {
+    const memberId = parseInput(MemberId, c.req.param('id'), 'member id');
+    const b = await parseJsonBody(c, ReplaceCardBody);
+    await replaceCard(db, { memberId, ...b }, deps.now());
+    return c.json({ memberId, cardUid: b.newCardUid, blocked: b.oldCardUid });
+  });
+
+  app.get('/api/fraud/alerts', async (c) => {
+    const rows = await openFraudAlerts(db);
+    return c.json({ alerts: rows.map((r) => ({ ...r, details: JSON.parse(r.details) as unknown })) });
+  });
+
+  return app;
+}
