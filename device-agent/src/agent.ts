@@ -5,6 +5,8 @@ import type { KioskState } from '@bashgah/protocol';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { CheckinAction } from './actions/checkin.js';
+import { ClaimAction } from './actions/claim.js';
+import { SignupAction } from './actions/signup.js';
 import type { AgentBus, AgentEvents } from './agent-events.js';
 import { createApp } from './api/app.js';
 import { HttpError } from './api/errors.js';
@@ -17,6 +19,8 @@ import { MqttLink } from './link/mqtt-link.js';
 import { RpcClient } from './link/rpc-client.js';
 import { Sync } from './link/sync.js';
 import { TelemetryPublisher } from './link/telemetry.js';
+import { PrintJobStore } from './print/job-store.js';
+import { PrintService } from './print/print-service.js';
 import { TapSession } from './session/tap-session.js';
 import { MemberCache } from './store/member-cache.js';
 import { Outbox } from './store/outbox.js';
@@ -42,7 +46,7 @@ export interface StartAgentDeps {
   restart?: () => void;
   /** For the fetch-logs command: the last n log lines. */
   recentLogs?: (n: number) => string[];
-  /** For the test-print command, when a printer is configured. */
+  /** For the test-print command; by default the configured printer's test page. */
   printTestPage?: () => Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export interface RunningAgent {
   reader: CardReader;
   /** Injects taps; present when the simulator is on (SIMULATOR=true, READER=sim, or pcsc fallback). */
   simulator: SimReader | undefined;
+  /** The receipt printer (answers `no-printer` when PRINTER=none). */
+  print: PrintService;
   stop(): Promise<void>;
 }
 
@@ -114,6 +120,17 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
     const outbox = await Outbox.open(db);
     const cache = await MemberCache.open(db);
     const deviceStore = await DeviceStore.open(db);
+    const print = await PrintService.start({
+      deviceId: config.deviceId,
+      config: config.printer,
+      paperMm: config.paperMm,
+      storeName: config.storeName,
+      timeZone: config.timeZone,
+      bus,
+      jobs: await PrintJobStore.open(db),
+      logger,
+    });
+    closers.push(() => print.stop());
 
     let reader: CardReader;
     let simulator: SimReader | undefined;
@@ -171,6 +188,32 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       flush: () => sync.trigger(),
       logger,
     });
+    const claims = await ClaimAction.open({
+      deviceId: config.deviceId,
+      db,
+      bus,
+      outbox,
+      session,
+      print,
+      perCardDailyCap: config.claimsPerCardPerDay,
+      timeZone: config.timeZone,
+      flush: () => sync.trigger(),
+      logger,
+    });
+    const signup = new SignupAction({ rpc, session, print, logger, rpcTimeoutMs: config.rpcTimeoutMs });
+    // The daily visit is recorded on the tap itself: once per tap, when the view offers points.
+    let checkedInTap: string | undefined;
+    const offAutoCheckin = bus.on('session', async (s) => {
+      if (!config.autoCheckin || s.kind !== 'member') return;
+      if (s.member.checkinPointsAvailable <= 0 || checkedInTap === s.tappedAt) return;
+      if (await deviceStore.maintenance()) return;
+      checkedInTap = s.tappedAt;
+      await checkin
+        .checkin(s.member.id)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, memberId: s.member.id }, 'automatic check-in failed'),
+        );
+    });
     const telemetry = new TelemetryPublisher({
       deviceId: config.deviceId,
       agentVersion: AGENT_VERSION,
@@ -181,6 +224,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       logger,
       intervalMs: timing.telemetryIntervalMs,
       maintenance: () => deviceStore.maintenance(),
+      printer: () => print.state().state,
       dataDir: config.dataDir,
     });
     const commands = new CommandHandler({
@@ -191,7 +235,14 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       logger,
       restart: deps.restart,
       recentLogs: deps.recentLogs,
-      printTestPage: deps.printTestPage,
+      printTestPage:
+        deps.printTestPage ??
+        (print.configured()
+          ? async () => {
+              const outcome = await print.printTestPage();
+              if (outcome !== 'printed') throw new Error(`test page ${outcome}: ${print.state().state}`);
+            }
+          : undefined),
       syncNow: async () => {
         sync.trigger();
         await sync.idle();
@@ -209,7 +260,14 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       ...(await deviceStore
         .settings()
         .then((s) => (s.maintenanceMessage ? { maintenanceMessage: s.maintenanceMessage } : {}))),
+      printer: print.state(),
     });
+    const inService = async () => {
+      // Out of service: the kiosk shows so, and no member action is taken behind that screen.
+      if (await deviceStore.maintenance()) {
+        throw new HttpError(503, 'maintenance', 'this kiosk is out of service (maintenance mode)');
+      }
+    };
 
     const shutdown = new AbortController();
     const app = createApp({
@@ -222,6 +280,19 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
         }
         return checkin.checkin(memberId);
       },
+      claim: async (req) => {
+        await inService();
+        return claims.claim(req.memberId, req.rewardId, req.lang ?? 'fa');
+      },
+      signupOtp: async (phone) => {
+        await inService();
+        return signup.requestOtp(phone);
+      },
+      signup: async (req, signal) => {
+        await inService();
+        return signup.signup(req, req.lang ?? 'fa', signal);
+      },
+      endSession: () => session.end(),
       simTap: sim ? (uid) => void sim.tap(uid) : undefined,
       kioskUiDir: config.kioskUiDir,
       logger,
@@ -261,6 +332,8 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       () => telemetry.stop(),
       () => commands.stop(),
       () => checkin.stop(),
+      () => claims.stop(),
+      () => offAutoCheckin(),
       () => session.stop(),
     );
 
@@ -278,6 +351,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       bus,
       reader,
       simulator: sim,
+      print,
       stop: () => {
         stopping ??= stopAll().then(() => logger.info('agent stopped'));
         return stopping;

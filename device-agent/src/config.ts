@@ -43,7 +43,51 @@ const EnvSchema = z.object({
   RPC_TIMEOUT_MS: int(1500, 50, 60_000),
   SESSION_IDLE_MS: int(60_000, 1_000, 3_600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** none | tcp://host:port | usblp:/dev/usb/lp0 | usb:VID:PID (hex, e.g. usb:0416:5011) | usb */
+  PRINTER: z
+    .string()
+    .regex(
+      /^(none|tcp:\/\/[^\s:/]+(:\d{1,5})?|usblp:\/\S+|usb(:[0-9a-fA-F]{4}:[0-9a-fA-F]{4})?)$/,
+      'use none, tcp://host:port, usblp:/dev/usb/lp0, usb or usb:VID:PID (hex)',
+    )
+    .default('none'),
+  PAPER: z.enum(['58', '80']).default('80'),
+  /** Printed at the top of every slip. */
+  STORE_NAME: z.string().min(1).max(60).default('باشگاه مشتریان'),
+  /** The store's IANA zone, for dates on slips (the Pi's clock may run in UTC). */
+  TIME_ZONE: z.string().min(1).default('Asia/Tehran'),
+  /** Record the daily visit on the tap itself (the product's behaviour); false: only on POST /api/checkin. */
+  AUTO_CHECKIN: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  /** Vouchers one card may claim at this kiosk per day (also bounds offline claims). */
+  CLAIMS_PER_CARD_PER_DAY: int(3, 1, 100),
+  /** Staff PINs by staff card UID: `UID:PIN,UID:PIN` (PIN 4-8 digits). Empty: no staff mode. */
+  STAFF_CARDS: z
+    .string()
+    .regex(/^([0-9A-Fa-f]{8,20}:\d{4,8})(,[0-9A-Fa-f]{8,20}:\d{4,8})*$/, 'use UID:PIN,UID:PIN')
+    .optional(),
 });
+
+export type PrinterConfig =
+  | { kind: 'none' }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'usblp'; path: string }
+  | { kind: 'usb'; vendorId?: number; productId?: number };
+
+export function parsePrinter(value: string): PrinterConfig {
+  if (value === 'none') return { kind: 'none' };
+  if (value.startsWith('tcp://')) {
+    const [host = '', port] = value.slice(6).split(':');
+    return { kind: 'tcp', host, port: port ? Number(port) : 9100 };
+  }
+  if (value.startsWith('usblp:')) return { kind: 'usblp', path: value.slice(6) };
+  const [, vid, pid] = value.split(':');
+  return vid && pid
+    ? { kind: 'usb', vendorId: Number.parseInt(vid, 16), productId: Number.parseInt(pid, 16) }
+    : { kind: 'usb' };
+}
 
 export interface AgentConfig {
   deviceId: string;
@@ -56,6 +100,14 @@ export interface AgentConfig {
   rpcTimeoutMs: number;
   sessionIdleMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  printer: PrinterConfig;
+  paperMm: 58 | 80;
+  storeName: string;
+  timeZone: string;
+  claimsPerCardPerDay: number;
+  autoCheckin: boolean;
+  /** Staff card UID (upper-case hex) → PIN. */
+  staffCards: Map<string, string>;
 }
 
 /**
@@ -108,5 +160,20 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     rpcTimeoutMs: e.RPC_TIMEOUT_MS,
     sessionIdleMs: e.SESSION_IDLE_MS,
     logLevel: e.LOG_LEVEL,
+    printer: parsePrinter(e.PRINTER),
+    paperMm: e.PAPER === '58' ? 58 : 80,
+    storeName: e.STORE_NAME,
+    timeZone: e.TIME_ZONE,
+    claimsPerCardPerDay: e.CLAIMS_PER_CARD_PER_DAY,
+    autoCheckin: e.AUTO_CHECKIN,
+    staffCards: new Map(
+      (e.STAFF_CARDS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => {
+          const [uid = '', pin = ''] = pair.split(':');
+          return [uid.toUpperCase(), pin] as const;
+        }),
+    ),
   };
 }

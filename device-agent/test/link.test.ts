@@ -34,6 +34,8 @@ describe('agent ↔ real MQTT broker', () => {
       READER: 'sim',
       KIOSK_UI_DIR: join(dir.path, 'no-ui'),
       RPC_TIMEOUT_MS: '1500',
+      // This test drives check-in through POST /api/checkin.
+      AUTO_CHECKIN: 'false',
     });
     const warnings: Array<{ msg: string; topic?: string; error?: string }> = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import { CardRejection, CardUid } from './card.js';
 import { MemberId, MemberView } from './member-view.js';
-import { ReaderState } from './status.js';
+import { PrinterState, ReaderState } from './status.js';
 
 /**
  * DTOs of the device agent's local HTTP API (127.0.0.1), shared by the agent and the kiosk UI.
  * They never cross MQTT.
  */
+
+/** A claimed reward's voucher as the kiosk shows it (the code is what the QR carries). */
+export const Voucher = z.object({
+  code: z.string().max(32),
+  rewardId: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+export type Voucher = z.infer<typeof Voucher>;
 
 /** Who is in front of the kiosk right now. */
 export const KioskSession = z.discriminatedUnion('kind', [
@@ -28,6 +36,15 @@ export const KioskSession = z.discriminatedUnion('kind', [
 ]);
 export type KioskSession = z.infer<typeof KioskSession>;
 
+/** The kiosk's receipt printer as the screen needs it: can it print, and what staff should fix. */
+export const KioskPrinter = z.object({
+  state: PrinterState,
+  paperLow: z.boolean(),
+  /** Jobs that did not print and are kept for reprint (persisted across restarts). */
+  failedJobs: z.number().int().nonnegative(),
+});
+export type KioskPrinter = z.infer<typeof KioskPrinter>;
+
 export const KioskState = z.object({
   deviceId: z.string(),
   /** Whether the MQTT link to the central server is up. */
@@ -38,6 +55,8 @@ export const KioskState = z.object({
   /** Set by an operator's maintenance command: the kiosk shows "out of service" and takes no taps. */
   maintenance: z.boolean().optional(),
   maintenanceMessage: z.object({ fa: z.string(), en: z.string() }).partial().optional(),
+  /** Absent from agents that predate the printer wiring; `state: 'none'` when none is configured. */
+  printer: KioskPrinter.optional(),
 });
 export type KioskState = z.infer<typeof KioskState>;
 
@@ -52,6 +71,22 @@ export const KioskEvent = z.discriminatedUnion('type', [
     pointsAwarded: z.number().int().optional(),
     balance: z.number().int().optional(),
   }),
+  /**
+   * A reward claim's progress: `queued` at once, then the server's verdict with the voucher, then
+   * the printout's fate. The voucher code reaches the screen even when the printer fails.
+   */
+  z.object({
+    type: z.literal('claim'),
+    eventId: z.string(),
+    rewardId: z.string(),
+    status: z.enum(['queued', 'applied', 'duplicate', 'rejected']),
+    /** Why the server refused it, e.g. insufficient-points, out-of-stock. */
+    code: z.string().optional(),
+    pointsSpent: z.number().int().optional(),
+    balance: z.number().int().optional(),
+    voucher: Voucher.optional(),
+    print: z.enum(['printing', 'printed', 'failed', 'no-printer']).optional(),
+  }),
   /** An operator asked the kiosk to reload its page (new UI build, stuck screen). */
   z.object({ type: z.literal('reload') }),
 ]);
@@ -62,6 +97,68 @@ export type CheckinRequest = z.infer<typeof CheckinRequest>;
 
 export const CheckinResponse = z.object({ eventId: z.string(), status: z.literal('queued') });
 export type CheckinResponse = z.infer<typeof CheckinResponse>;
+
+/** Claim a reward for the member on screen; the agent checks it against its offline policy. */
+export const ClaimRequest = z
+  .object({
+    memberId: MemberId,
+    rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+    /** The screen's language, for the printed voucher. */
+    lang: z.enum(['fa', 'en']).optional(),
+  })
+  .strict();
+export type ClaimRequest = z.infer<typeof ClaimRequest>;
+
+export const ClaimResponse = z.object({
+  eventId: z.string(),
+  status: z.literal('queued'),
+  pointsCost: z.number().int().positive(),
+  /** What the member keeps after this claim, by the agent's reckoning. */
+  balanceAfter: z.number().int(),
+});
+export type ClaimResponse = z.infer<typeof ClaimResponse>;
+
+/** Iranian mobile, 09xxxxxxxxx; Persian or Arabic-Indic digits are accepted and normalised. */
+export const MOBILE_PATTERN = /^09\d{9}$/;
+
+export const SignupOtpRequest = z.object({ phone: z.string().regex(MOBILE_PATTERN) }).strict();
+export type SignupOtpRequest = z.infer<typeof SignupOtpRequest>;
+export const SignupOtpResponse = z.object({ sent: z.literal(true), retryAfterSeconds: z.number().int() });
+export type SignupOtpResponse = z.infer<typeof SignupOtpResponse>;
+
+export const SignupRequest = z
+  .object({
+    phone: z.string().regex(MOBILE_PATTERN),
+    code: z.string().regex(/^\d{6}$/),
+    name: z.string().trim().min(1).max(80),
+    /** Gregorian YYYY-MM-DD (the kiosk converts a Jalali pick before sending). */
+    birthday: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
+    /** The referring member's number. */
+    referralCode: z
+      .string()
+      .regex(/^\d{1,12}$/)
+      .optional(),
+    consent: z.object({ terms: z.literal(true), marketing: z.boolean() }).strict(),
+    /** `tap`: the agent binds the next card presented; `slip`: no card, print a member slip. */
+    card: z.enum(['tap', 'slip']),
+    /** The screen's language, for the printed slip. */
+    lang: z.enum(['fa', 'en']).optional(),
+  })
+  .strict();
+export type SignupRequest = z.infer<typeof SignupRequest>;
+
+export const SignupResponse = z.object({
+  memberId: MemberId,
+  number: z.number().int().positive(),
+  welcomePoints: z.number().int().nonnegative(),
+  cardUid: CardUid.optional(),
+  /** For `slip`: whether the member slip printed. */
+  printed: z.boolean().optional(),
+});
+export type SignupResponse = z.infer<typeof SignupResponse>;
 
 /** Simulator only: inject a tap as if a card were presented to the reader. */
 export const SimTapRequest = z.object({ uid: CardUid }).strict();

@@ -19,6 +19,43 @@ export const RpcMethods = {
       z.object({ found: z.literal(false), rejected: CardRejection.optional() }),
     ]),
   },
+  /** Sends a one-time code by SMS to a mobile number (09xxxxxxxxx) for kiosk signup. */
+  'signup.otp': {
+    params: z.object({ phone: z.string().regex(/^09\d{9}$/) }).strict(),
+    result: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), retryAfterSeconds: z.number().int() }),
+      z.object({ ok: z.literal(false), code: z.string().max(40), message: z.string().max(500) }),
+    ]),
+  },
+  /** Creates the member once the code checks out; binds `cardUid` when the member tapped a card. */
+  'signup.complete': {
+    params: z
+      .object({
+        phone: z.string().regex(/^09\d{9}$/),
+        code: z.string().regex(/^\d{6}$/),
+        name: z.string().trim().min(1).max(80),
+        birthday: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .optional(),
+        referralCode: z
+          .string()
+          .regex(/^\d{1,12}$/)
+          .optional(),
+        consent: z.object({ terms: z.literal(true), marketing: z.boolean() }).strict(),
+        cardUid: CardUid.optional(),
+      })
+      .strict(),
+    result: z.discriminatedUnion('ok', [
+      z.object({
+        ok: z.literal(true),
+        memberId: z.string(),
+        number: z.number().int().positive(),
+        welcomePoints: z.number().int().nonnegative(),
+      }),
+      z.object({ ok: z.literal(false), code: z.string().max(40), message: z.string().max(500) }),
+    ]),
+  },
 } as const;
 export type RpcMethod = keyof typeof RpcMethods;
 export type RpcParams<M extends RpcMethod> = z.input<(typeof RpcMethods)[M]['params']>;

@@ -9,6 +9,7 @@ import { SqliteDb } from './db/sqlite.js';
 import type { CheckinPolicy } from './engine/checkin.js';
 import { createFleet, type Fleet, serviceAccount } from './fleet/index.js';
 import { createApp } from './http/app.js';
+import type { SmsSender } from './messaging/sms.js';
 import { createBrokerAuth } from './mqtt/auth.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
 import { connectServerMqtt, type ServerMqtt } from './mqtt/client.js';
@@ -37,7 +38,16 @@ export class HttpStartError extends Error {
  * broker listening, MQTT subscribed, HTTP listening. If any step fails, whatever already started
  * is stopped again before the error is rethrown, so a failed start leaves no ports or files open.
  */
-export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export interface ServerExtras {
+  /** SMS provider for one-time codes (HTTP signup and kiosk signup alike); the log provider by default. */
+  sms?: SmsSender;
+}
+
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  extras: ServerExtras = {},
+): Promise<RunningServer> {
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -104,7 +114,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     const router = createRouter(
       {
         events: createIngress({ db, publish, policy, logger }),
-        'rpc/req': createRpcHandler({ db, publish, policy, logger, cards: config.cards }),
+        'rpc/req': createRpcHandler({ db, publish, policy, logger, cards: config.cards, sms: extras.sms }),
         status: fleet.handlers.onStatus,
         telemetry: fleet.handlers.onTelemetry,
         'cmd/result': fleet.commands.onResult,
@@ -137,6 +147,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       policy,
       logger,
       mqttConnected: () => client.isConnected(),
+      ...(extras.sms ? { sms: extras.sms } : {}),
       fleet: fleet.routeDeps(),
     });
     const http = createAdaptorServer({ fetch: app.fetch });

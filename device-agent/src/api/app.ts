@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckinRequest, type CheckinResponse, type KioskState, SimTapRequest } from '@bashgah/protocol';
+import {
+  CheckinRequest,
+  type CheckinResponse,
+  ClaimRequest,
+  type ClaimResponse,
+  type KioskState,
+  SignupOtpRequest,
+  type SignupOtpResponse,
+  SignupRequest,
+  type SignupResponse,
+  SimTapRequest,
+} from '@bashgah/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -16,6 +27,11 @@ export interface AppDeps {
   bus: AgentBus;
   state: () => Promise<KioskState>;
   checkin: (memberId: string) => Promise<CheckinResponse>;
+  claim?: (req: ClaimRequest) => Promise<ClaimResponse>;
+  signupOtp?: (phone: string) => Promise<SignupOtpResponse>;
+  signup?: (req: SignupRequest, signal: AbortSignal) => Promise<SignupResponse>;
+  /** The kiosk closed the member's session (Done, inactivity). */
+  endSession?: () => void;
   /** Present only in simulator mode; without it `/sim/tap` does not exist. */
   simTap?: (uid: string) => void;
   kioskUiDir: string;
@@ -79,6 +95,33 @@ export function createApp(deps: AppDeps): Hono {
   app.post('/api/checkin', async (c) => {
     const { memberId } = await readJson(c, CheckinRequest);
     return c.json(await deps.checkin(memberId), 202);
+  });
+
+  const need = <T>(handler: T | undefined): T => {
+    if (!handler) throw new HttpError(404, 'not-found', 'this agent does not offer that action');
+    return handler;
+  };
+
+  app.post('/api/claim', async (c) => {
+    const claim = need(deps.claim);
+    return c.json(await claim(await readJson(c, ClaimRequest)), 202);
+  });
+
+  app.post('/api/signup/otp', async (c) => {
+    const otp = need(deps.signupOtp);
+    const { phone } = await readJson(c, SignupOtpRequest);
+    return c.json(await otp(phone), 202);
+  });
+
+  app.post('/api/signup', async (c) => {
+    const signup = need(deps.signup);
+    const body = await readJson(c, SignupRequest);
+    return c.json(await signup(body, c.req.raw.signal), 201);
+  });
+
+  app.post('/api/session/end', (c) => {
+    need(deps.endSession)();
+    return c.body(null, 204);
   });
 
   app.post('/sim/tap', async (c) => {

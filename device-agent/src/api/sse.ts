@@ -32,6 +32,7 @@ export function streamKioskEvents(c: Context, deps: SseDeps): Response {
     const offs = [
       deps.bus.on('session', (session) => void send({ type: 'session', session })),
       deps.bus.on('checkin', (event) => void send(event)),
+      deps.bus.on('claim', (event) => void send(event)),
       // Link and reader changes are whole-state changes for the kiosk (offline badge, reader icon).
       deps.bus.on('link.online', async () => void send({ type: 'state', state: await deps.state() })),
       deps.bus.on('state', async () => void send({ type: 'state', state: await deps.state() })),

@@ -1,6 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { freemem, loadavg, totalmem } from 'node:os';
-import { PROTOCOL_VERSION, type Telemetry, topics } from '@bashgah/protocol';
+import { PROTOCOL_VERSION, type PrinterState, type Telemetry, topics } from '@bashgah/protocol';
 import type { Logger } from 'pino';
 import type { AgentBus } from '../agent-events.js';
 import type { CardReader } from '../hardware/reader/card-reader.js';
@@ -20,6 +20,8 @@ export interface TelemetryOptions {
   intervalMs?: number;
   /** Whether an operator has put the kiosk out of service. */
   maintenance?: () => Promise<boolean>;
+  /** The printer's state; 'none' when the agent has no printer. */
+  printer?: () => PrinterState;
 }
 
 /**
@@ -59,8 +61,7 @@ export class TelemetryPublisher {
       uptimeSec: (Date.now() - this.#startedAt) / 1000,
       agentVersion: this.#o.agentVersion,
       reader: this.#o.reader().state(),
-      // No printer driver in the agent yet.
-      printer: 'none',
+      printer: this.#o.printer?.() ?? 'none',
       outboxDepth: await this.#o.outbox.depth(),
       oldestOutboxAgeSec: await this.#o.outbox.oldestAgeSec(),
       lastTapAt: this.#lastTapAt,

@@ -5,6 +5,18 @@ import type { Tap } from '../hardware/reader/card-reader.js';
 import { RpcError } from '../link/rpc-client.js';
 import type { MemberCache } from '../store/member-cache.js';
 
+/** Rewards re-sorted into affordable / next after the balance moved (check-in, claim). */
+export function reprice(member: MemberView): MemberView['rewards'] {
+  const spendable = member.points - member.pointsPending;
+  const offers = [...member.rewards.affordable, ...(member.rewards.next ? [member.rewards.next] : [])]
+    .map((r) => ({ ...r, pointsShort: Math.max(0, r.pointsCost - spendable) }))
+    .sort((a, b) => a.pointsCost - b.pointsCost);
+  return {
+    affordable: offers.filter((r) => r.pointsShort === 0),
+    next: offers.find((r) => r.pointsShort > 0) ?? null,
+  };
+}
+
 /** The lookup half of RpcClient, so the session can be driven without MQTT. */
 export interface MemberLookup {
   call(
@@ -36,6 +48,7 @@ export class TapSession {
   #generation = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #inflight = new Set<Promise<void>>();
+  #capture: ((tap: Tap) => void) | undefined;
 
   constructor(options: TapSessionOptions) {
     this.#o = options;
@@ -52,19 +65,62 @@ export class TapSession {
     if (this.#session.kind !== 'idle') this.#armIdle();
   }
 
+  /**
+   * The kiosk closed the session (Done, inactivity): the member's data leaves the agent's session
+   * at once rather than when the agent's own idle timer fires.
+   */
+  end(): void {
+    this.#generation++;
+    if (this.#session.kind !== 'idle') this.#set({ kind: 'idle' });
+  }
+
+  /**
+   * Hands the next tap to the caller instead of looking it up (binding a new card at signup).
+   * Rejects after `timeoutMs` or when `signal` aborts; only one capture at a time.
+   */
+  captureNextTap(timeoutMs: number, signal?: AbortSignal): Promise<Tap> {
+    if (this.#capture) return Promise.reject(new Error('already waiting for a card'));
+    return new Promise<Tap>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#capture = undefined;
+      };
+      const onAbort = () => {
+        done();
+        reject(new Error('card capture cancelled'));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error('no card was presented in time'));
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#capture = (tap) => {
+        done();
+        resolve(tap);
+      };
+    });
+  }
+
   /** Applies what an acked action changed, to the session and the cache alike. */
   async updateMember(
     memberId: string,
-    patch: Partial<Pick<MemberView, 'points' | 'checkinPointsAvailable'>>,
+    patch: Partial<Pick<MemberView, 'points' | 'checkinPointsAvailable' | 'rewards'>>,
   ) {
     const s = this.#session;
     if (s.kind !== 'member' || s.member.id !== memberId) return;
     const member = { ...s.member, ...patch };
+    if (patch.points !== undefined && !patch.rewards) member.rewards = reprice(member);
     this.#set({ ...s, member });
     await this.#o.cache.put(member);
   }
 
   handleTap(tap: Tap): Promise<void> {
+    const capture = this.#capture;
+    if (capture) {
+      capture(tap);
+      return Promise.resolve();
+    }
     const work = this.#resolve(tap).finally(() => this.#inflight.delete(work));
     this.#inflight.add(work);
     return work;

@@ -2,6 +2,11 @@ import {
   ApiError,
   type CheckinRequest,
   CheckinResponse,
+  type ClaimRequest,
+  ClaimResponse,
+  type SignupOtpResponse,
+  type SignupRequest,
+  SignupResponse,
   KioskEvent,
   KioskState,
   type KioskState as KioskStateT,
@@ -27,6 +32,12 @@ export class ApiRequestError extends Error {
 export interface KioskApi {
   getState(signal?: AbortSignal): Promise<KioskStateT>;
   checkin(memberId: string, signal?: AbortSignal): Promise<CheckinResponse>;
+  claim(req: ClaimRequest, signal?: AbortSignal): Promise<ClaimResponse>;
+  signupOtp(phone: string, signal?: AbortSignal): Promise<SignupOtpResponse>;
+  /** With `card: 'tap'` this resolves only once the new card has been presented. */
+  signup(req: SignupRequest, signal?: AbortSignal): Promise<SignupResponse>;
+  /** Tells the agent the shopper is done, so it drops the member's session at once. */
+  endSession(): Promise<void>;
   /** URL of the Server-Sent Events stream. */
   readonly eventsUrl: string;
 }
@@ -70,6 +81,23 @@ export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): 
         { method: 'POST', body: JSON.stringify(body), signal: signal ?? null },
         (v) => CheckinResponse.parse(v),
       );
+    },
+    claim: (req, signal) =>
+      call('/api/claim', { method: 'POST', body: JSON.stringify(req), signal: signal ?? null }, (v) =>
+        ClaimResponse.parse(v),
+      ),
+    signupOtp: (phone, signal) =>
+      call(
+        '/api/signup/otp',
+        { method: 'POST', body: JSON.stringify({ phone }), signal: signal ?? null },
+        (v) => v as SignupOtpResponse,
+      ),
+    signup: (req, signal) =>
+      call('/api/signup', { method: 'POST', body: JSON.stringify(req), signal: signal ?? null }, (v) =>
+        SignupResponse.parse(v),
+      ),
+    endSession: async () => {
+      await fetchImpl(`${base}/api/session/end`, { method: 'POST', keepalive: true }).catch(() => undefined);
     },
   };
 }

@@ -43,6 +43,102 @@ export interface Messages {
   done: string;
   autoClose: string;
 
+  // member home
+  visitBonus(signedPoints: string, count: number): string;
+  visitPending: string;
+  spendable(points: string): string;
+  tierProgress(remaining: string, nextTier: string, measure: 'points' | 'spend'): string;
+  tierTop: string;
+  punchCards: string;
+  punchProgress(stamps: string, required: string): string;
+  expiring(points: string, date: string): string;
+  nothingExpiring: string;
+  rewardsNow: string;
+  rewardsNone: string;
+  rewardNext(points: string, name: string): string;
+  recentActivity: string;
+  lastActivity(date: string): string;
+  noActivity: string;
+  maskedPhone(phone: string): string;
+  cost(points: string): string;
+
+  // claim
+  claim: string;
+  claimTitle: string;
+  claimCost: string;
+  claimBalanceNow: string;
+  claimBalanceAfter: string;
+  claimKeep: string;
+  confirm: string;
+  cancel: string;
+  claimSending: string;
+  claimWaiting: string;
+  claimQueuedOffline: string;
+  voucherReady: string;
+  voucherCode: string;
+  voucherExpires(date: string): string;
+  printing: string;
+  printed: string;
+  printFailed: string;
+  noPrinter: string;
+  claimRejected(code: string): string;
+  back: string;
+
+  // signup
+  signupTitle: string;
+  stepOf(step: string, total: string): string;
+  phoneLabel: string;
+  phoneHint: string;
+  phoneInvalid: string;
+  sendCode: string;
+  codeLabel(phone: string): string;
+  codeSent: string;
+  codeWrong: string;
+  codeTooSoon: string;
+  resend: string;
+  nameLabel: string;
+  nameHint: string;
+  latinLetters: string;
+  persianLetters: string;
+  space: string;
+  backspace: string;
+  clear: string;
+  birthdayLabel: string;
+  birthdayHint: string;
+  year: string;
+  month: string;
+  day: string;
+  months: Record<'1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '10' | '11' | '12', string>;
+  skip: string;
+  next: string;
+  referralLabel: string;
+  referralHint: string;
+  consentTitle: string;
+  consentTerms: string;
+  consentMessages: string;
+  showRules: string;
+  rulesTitle: string;
+  rulesBody: string;
+  close: string;
+  tapNewCard: string;
+  tapNewCardHint: string;
+  noCardSlip: string;
+  signingUp: string;
+  welcomeMember(name: string): string;
+  welcomeBonus(points: string): string;
+  yourNumber(number: string): string;
+  slipPrinted: string;
+  slipFailed: string;
+  signupFailed(code: string): string;
+  phoneTaken: string;
+  offlineSignup: string;
+
+  // device state
+  printerPaperOut: string;
+  printerProblem: string;
+  printerPaperLow: string;
+  wait: string;
+
   // unknown card
   unknownTitle: string;
   unknownBody: string;

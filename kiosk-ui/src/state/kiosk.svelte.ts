@@ -1,4 +1,4 @@
-import type { KioskEvent, KioskSession, KioskState, ReaderState } from '@bashgah/protocol';
+import type { KioskEvent, KioskPrinter, KioskSession, KioskState, ReaderState } from '@bashgah/protocol';
 import { SvelteMap } from 'svelte/reactivity';
 import { type KioskApi, parseEvent } from '../api/client.js';
 import { backoffDelay } from './backoff.js';
@@ -8,7 +8,10 @@ import { type CheckinOutcome, remember } from './checkin-view.js';
 export type AgentLink = 'connecting' | 'open' | 'lost';
 
 const IDLE: KioskSession = { kind: 'idle' };
-const EVENT_TYPES: readonly KioskEvent['type'][] = ['state', 'session', 'checkin', 'reload'];
+const EVENT_TYPES: readonly KioskEvent['type'][] = ['state', 'session', 'checkin', 'claim', 'reload'];
+
+export type ClaimEvent = Extract<KioskEvent, { type: 'claim' }>;
+export type CheckinEvent = Extract<KioskEvent, { type: 'checkin' }>;
 
 function sessionKey(s: KioskSession): string | null {
   return s.kind === 'idle' ? null : `${s.kind}:${s.tappedAt}`;
@@ -25,6 +28,10 @@ export class KioskStore {
   link = $state<AgentLink>('connecting');
   /** Recent check-in outcomes by event id. */
   readonly checkins = new SvelteMap<string, CheckinOutcome>();
+  /** Reward claims' progress by event id (queued → verdict with voucher → print outcome). */
+  readonly claims = new SvelteMap<string, ClaimEvent>();
+  /** The newest check-in event of the session on screen (the automatic one at tap). */
+  lastCheckin = $state.raw<CheckinEvent | null>(null);
 
   /** The session to show: the agent's, unless the shopper (or the idle timer) already closed it. */
   readonly session: KioskSession = $derived.by(() => {
@@ -36,6 +43,7 @@ export class KioskStore {
   readonly outboxDepth: number = $derived(this.state?.outboxDepth ?? 0);
   /** An operator has taken the kiosk out of service. */
   readonly maintenance: boolean = $derived(this.state?.maintenance ?? false);
+  readonly printer: KioskPrinter | undefined = $derived(this.state?.printer);
 
   #dismissed = $state<string | null>(null);
   #source: EventSource | null = null;
@@ -69,8 +77,13 @@ export class KioskStore {
   dismiss(): void {
     const s = this.state?.session;
     if (s) this.#dismissed = sessionKey(s);
-    if (this.state && this.state.session.kind !== 'idle') this.state = { ...this.state, session: IDLE };
+    const hadSession = this.state !== null && this.state.session.kind !== 'idle';
+    if (this.state && hadSession) this.state = { ...this.state, session: IDLE };
     this.checkins.clear();
+    this.claims.clear();
+    this.lastCheckin = null;
+    // The agent drops the member too, so nothing of theirs outlives the screen.
+    if (hadSession) void this.api.endSession();
   }
 
   outcome = (eventId: string): CheckinOutcome | undefined => this.checkins.get(eventId);
@@ -87,7 +100,14 @@ export class KioskStore {
         break;
       case 'checkin':
         remember(this.checkins, event.eventId, event);
+        this.lastCheckin = event;
         break;
+      case 'claim': {
+        // Later steps keep what earlier ones said (the voucher stays when the print outcome comes).
+        const prior = this.claims.get(event.eventId);
+        this.claims.set(event.eventId, prior ? { ...prior, ...event } : event);
+        break;
+      }
       case 'reload':
         // The operator's reload-ui command: pick up a new build or clear a stuck screen.
         globalThis.location?.reload();
@@ -98,6 +118,12 @@ export class KioskStore {
   #setState(next: KioskState): void {
     // A new tap (different key) clears an earlier dismissal.
     if (this.#dismissed !== null && sessionKey(next.session) !== this.#dismissed) this.#dismissed = null;
+    const prev = this.state?.session;
+    const memberOf = (s: KioskSession | undefined) => (s?.kind === 'member' ? s.member.id : null);
+    if (memberOf(prev) !== memberOf(next.session)) {
+      this.lastCheckin = null;
+      this.claims.clear();
+    }
     this.state = next;
   }
 

@@ -45,9 +45,19 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-async function until(probe: () => boolean | Promise<boolean>, what: string, ms: number) {
+async function until(
+  probe: () => boolean | Promise<boolean>,
+  what: string,
+  ms: number,
+  progress?: () => string,
+) {
   const deadline = Date.now() + ms;
+  let lastLog = Date.now();
   while (!(await probe())) {
+    if (progress && Date.now() - lastLog > 5000) {
+      lastLog = Date.now();
+      console.log(`  … ${progress()}`);
+    }
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -126,7 +136,12 @@ await Promise.all(
   ),
 );
 const acked = () => devices.reduce((s, d) => s + d.acked, 0);
-await until(() => acked() >= TOTAL, `${TOTAL} acks`, 600_000);
+await until(
+  () => acked() >= TOTAL,
+  `${TOTAL} acks`,
+  600_000,
+  () => `${acked()} of ${TOTAL} acked`,
+);
 const serverSec = (performance.now() - t0) / 1000;
 clearInterval(sampler);
 const { hwm } = rssOf(server.pid!);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAgentConfig, type RunningAgent, startAgent } from '@bashgah/device-agent';
-import { loadServerConfig, type RunningServer, startServer } from '@bashgah/server';
+import { loadServerConfig, type RunningServer, type SmsSender, startServer } from '@bashgah/server';
 import { type Logger, pino } from 'pino';
 
 export const KIOSK_UI_DIST = fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
@@ -23,6 +23,8 @@ export interface SystemOptions {
   agentEnv?: Record<string, string>;
   /** Extra server environment (e.g. CARD_SECURITY and its keys). */
   serverEnv?: Record<string, string>;
+  /** SMS provider for signup codes (tests pass a MemorySmsSender and read the codes from it). */
+  sms?: SmsSender;
 }
 
 export interface RunningSystem {
@@ -53,6 +55,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         ...opts.serverEnv,
       }),
       logger.child({ process: 'server' }),
+      opts.sms ? { sms: opts.sms } : {},
     );
     cleanups.push(() => server.stop());
     const agent = await startAgent(
@@ -64,6 +67,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<RunningSyst
         READER: opts.reader ?? 'sim',
         SIMULATOR: opts.reader === 'pcsc' ? 'false' : 'true',
         KIOSK_UI_DIR: KIOSK_UI_DIST,
+        // Tests drive check-in through POST /api/checkin unless they ask for the on-tap behaviour.
+        AUTO_CHECKIN: 'false',
         ...opts.agentEnv,
       }),
       { logger: logger.child({ process: 'agent' }), timing: { reconnectMinMs: 100, reconnectMaxMs: 1_000 } },

@@ -80,7 +80,11 @@ export class ConsoleApi {
   }
 
   createDevice(input: { id: string; name?: string; store?: string }) {
-    return this.#call<{ device: FleetDevice; code: string; expiresAt: string }>('POST', '/api/fleet/devices', input);
+    return this.#call<{ device: FleetDevice; code: string; expiresAt: string }>(
+      'POST',
+      '/api/fleet/devices',
+      input,
+    );
   }
 
   newCode(id: string) {
@@ -95,10 +99,14 @@ export class ConsoleApi {
   }
 
   command(id: string, command: CommandName, params: Record<string, unknown> = {}) {
-    return this.#call<CommandView>('POST', `/api/fleet/devices/${encodeURIComponent(id)}/commands?wait=10000`, {
-      command,
-      params,
-    });
+    return this.#call<CommandView>(
+      'POST',
+      `/api/fleet/devices/${encodeURIComponent(id)}/commands?wait=10000`,
+      {
+        command,
+        params,
+      },
+    );
   }
 
   alerts(state: 'open' | 'all') {

@@ -15,7 +15,9 @@ export class FleetStore {
   #es: EventSource | undefined;
 
   readonly openAlerts: AlertView[] = $derived(
-    [...this.alerts.values()].filter((a) => a.clearedAt === null).sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)),
+    [...this.alerts.values()]
+      .filter((a) => a.clearedAt === null)
+      .sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)),
   );
 
   start(): void {
@@ -29,7 +31,10 @@ export class FleetStore {
       this.connected = false;
     };
     es.addEventListener('snapshot', (e) => {
-      const snap = JSON.parse((e as MessageEvent<string>).data) as { devices: FleetDevice[]; alerts: AlertView[] };
+      const snap = JSON.parse((e as MessageEvent<string>).data) as {
+        devices: FleetDevice[];
+        alerts: AlertView[];
+      };
       this.devices.clear();
       for (const d of snap.devices) this.devices.set(d.id, d);
       this.alerts.clear();

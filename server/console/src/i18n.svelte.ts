@@ -29,7 +29,12 @@ const fa = {
   allStores: 'همه فروشگاه‌ها',
   allStates: 'همه وضعیت‌ها',
   none: '—',
-  readerStates: { ready: 'آماده', 'no-reader': 'وصل نیست', unavailable: 'در دسترس نیست', simulated: 'شبیه‌ساز' },
+  readerStates: {
+    ready: 'آماده',
+    'no-reader': 'وصل نیست',
+    unavailable: 'در دسترس نیست',
+    simulated: 'شبیه‌ساز',
+  },
   printerStates: {
     ready: 'آماده',
     'paper-out': 'کاغذ تمام شده',
@@ -63,7 +68,13 @@ const fa = {
   history: 'تاریخچه فرمان‌ها',
   sentBy: 'فرستنده',
   result: 'نتیجه',
-  commandStates: { pending: 'در انتظار', ok: 'انجام شد', error: 'خطا', expired: 'منقضی شد', unsupported: 'پشتیبانی نمی‌شود' },
+  commandStates: {
+    pending: 'در انتظار',
+    ok: 'انجام شد',
+    error: 'خطا',
+    expired: 'منقضی شد',
+    unsupported: 'پشتیبانی نمی‌شود',
+  },
   alertRules: {
     'device-offline': 'دستگاه آفلاین',
     'printer-paper-out': 'کاغذ چاپگر تمام شده',
@@ -123,8 +134,19 @@ const en: Messages = {
   allStores: 'All stores',
   allStates: 'All states',
   none: '—',
-  readerStates: { ready: 'Ready', 'no-reader': 'Not connected', unavailable: 'Unavailable', simulated: 'Simulated' },
-  printerStates: { ready: 'Ready', 'paper-out': 'Out of paper', 'cover-open': 'Cover open', offline: 'Off', none: 'None' },
+  readerStates: {
+    ready: 'Ready',
+    'no-reader': 'Not connected',
+    unavailable: 'Unavailable',
+    simulated: 'Simulated',
+  },
+  printerStates: {
+    ready: 'Ready',
+    'paper-out': 'Out of paper',
+    'cover-open': 'Cover open',
+    offline: 'Off',
+    none: 'None',
+  },
   oldest: (age) => `oldest ${age}`,
   minutes: (n) => `${n} min`,
   seconds: (n) => `${n} s`,
@@ -151,7 +173,13 @@ const en: Messages = {
   history: 'Command history',
   sentBy: 'Sent by',
   result: 'Result',
-  commandStates: { pending: 'Pending', ok: 'Done', error: 'Error', expired: 'Expired', unsupported: 'Unsupported' },
+  commandStates: {
+    pending: 'Pending',
+    ok: 'Done',
+    error: 'Error',
+    expired: 'Expired',
+    unsupported: 'Unsupported',
+  },
   alertRules: {
     'device-offline': 'Device offline',
     'printer-paper-out': 'Printer out of paper',
@@ -187,7 +215,9 @@ export class I18n {
   lang = $state<Lang>('fa');
   readonly m: Messages = $derived(catalogues[this.lang]);
   readonly dir = $derived(this.lang === 'fa' ? 'rtl' : 'ltr');
-  readonly #num = $derived(new Intl.NumberFormat(this.lang === 'fa' ? 'fa-IR' : 'en-US', { maximumFractionDigits: 1 }));
+  readonly #num = $derived(
+    new Intl.NumberFormat(this.lang === 'fa' ? 'fa-IR' : 'en-US', { maximumFractionDigits: 1 }),
+  );
   readonly #dateTime = $derived(
     new Intl.DateTimeFormat(this.lang === 'fa' ? 'fa-IR-u-ca-persian' : 'en-GB', {
       year: 'numeric',
@@ -200,7 +230,11 @@ export class I18n {
     }),
   );
   readonly #time = $derived(
-    new Intl.DateTimeFormat(this.lang === 'fa' ? 'fa-IR' : 'en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+    new Intl.DateTimeFormat(this.lang === 'fa' ? 'fa-IR' : 'en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }),
   );
 
   constructor(lang: Lang) {
@@ -209,7 +243,8 @@ export class I18n {
 
   // `|| 0` turns -0 into 0, so a rounded tiny negative never shows as "-۰".
   num = (n: number): string => this.#num.format(n || 0);
-  dateTime = (iso: string | null | undefined): string => (iso ? this.#dateTime.format(new Date(iso)) : this.m.none);
+  dateTime = (iso: string | null | undefined): string =>
+    iso ? this.#dateTime.format(new Date(iso)) : this.m.none;
   time = (iso: string): string => this.#time.format(new Date(iso));
   /** "3 min" / "45 s" from seconds. */
   age = (sec: number): string =>

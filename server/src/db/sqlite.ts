@@ -89,8 +89,11 @@ export class SqliteDb implements Queryable {
     // WAL lets readers (backups, the seed CLI) work alongside the server; FULL makes every commit
     // durable across power loss, which a points ledger needs more than raw speed.
     const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+    // The default 2 MB page cache holds almost none of a club's indexes; 64 MiB keeps the hot
+    // B-tree pages of a million-member database in memory, and mmap spares a syscall per page read.
     await db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${busyTimeoutMs};`,
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${busyTimeoutMs};
+       PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;`,
     );
     return db;
   }

@@ -25,7 +25,20 @@ export const DEFAULT_FRAUD_LIMITS: FraudLimits = {
   staffPurchasesPerMemberPerDay: 5,
 };
 
-/** The UTC instant range of the club day `now` falls on, for indexed range queries. */
+const dayStarts = new Map<string, string>();
+
+/** The UTC instant the club day of `now` began (ISO), for indexed range queries. */
+export function clubDayStart(now: Date, timeZone: string): string {
+  const key = `${timeZone} ${clubDay(now, timeZone)}`;
+  let start = dayStarts.get(key);
+  if (!start) {
+    start = dayStart(now, timeZone);
+    if (dayStarts.size > 1000) dayStarts.clear();
+    dayStarts.set(key, start);
+  }
+  return start;
+}
+
 function dayStart(now: Date, timeZone: string): string {
   const day = clubDay(now, timeZone);
   // Club days are at most ±14 h from UTC: search a wide window, then keep rows of this club day.
@@ -45,26 +58,22 @@ function refuse(kind: string, subject: string, limit: number, what: string): nev
   );
 }
 
-export async function checkStaffPurchaseVelocity(
-  db: Queryable,
-  p: { staffId: string | undefined; memberId: string },
+/** Purchases this staff member recorded for this member since the club day began. */
+export const STAFF_PURCHASES_TODAY_SQL =
+  'SELECT count(*) FROM purchases WHERE staff_id = ? AND member_id = ? AND created_at >= ?';
+
+/** Refuses a purchase when `countToday` already reached the staff-per-member limit. */
+export function assertStaffPurchaseVelocity(
+  p: { staffId: string | undefined; memberId: string; countToday: number },
   limits: FraudLimits,
-  now: Date,
-  timeZone: string,
-): Promise<void> {
-  if (!p.staffId) return;
-  const row = await db.get<{ n: number }>(
-    'SELECT count(*) AS n FROM purchases WHERE staff_id = ? AND member_id = ? AND created_at >= ?',
-    [p.staffId, p.memberId, dayStart(now, timeZone)],
+): void {
+  if (!p.staffId || p.countToday < limits.staffPurchasesPerMemberPerDay) return;
+  refuse(
+    'staff-purchases',
+    `staff:${p.staffId}/member:${p.memberId}`,
+    limits.staffPurchasesPerMemberPerDay,
+    `staff ${p.staffId} already recorded ${p.countToday} purchases for member ${p.memberId} today`,
   );
-  if ((row?.n ?? 0) >= limits.staffPurchasesPerMemberPerDay) {
-    refuse(
-      'staff-purchases',
-      `staff:${p.staffId}/member:${p.memberId}`,
-      limits.staffPurchasesPerMemberPerDay,
-      `staff ${p.staffId} already recorded ${row!.n} purchases for member ${p.memberId} today`,
-    );
-  }
 }
 
 export async function checkRedemptionVelocity(
@@ -76,7 +85,7 @@ export async function checkRedemptionVelocity(
 ): Promise<void> {
   const row = await db.get<{ n: number }>(
     "SELECT count(*) AS n FROM vouchers WHERE member_id = ? AND source = 'points' AND issued_at >= ?",
-    [memberId, dayStart(now, timeZone)],
+    [memberId, clubDayStart(now, timeZone)],
   );
   if ((row?.n ?? 0) >= limits.redemptionsPerDay) {
     refuse(

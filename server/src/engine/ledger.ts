@@ -1,4 +1,4 @@
-import { addToBalance, insertLedgerRow, type LedgerKind } from '../db/repos/ledger.js';
+import { getBalance, insertLedgerRow, type LedgerKind } from '../db/repos/ledger.js';
 import { insertLot, openLots, takeFromLot } from '../db/repos/lots.js';
 import type { Queryable } from '../db/sqlite.js';
 import { EngineError } from './errors.js';
@@ -38,8 +38,9 @@ function assertWhole(points: number): void {
 }
 
 /**
- * Adds points: one ledger row, one lot holding exactly those points, and the balance, in one
- * transaction, so the balance always equals both the sum of the ledger and the sum of open lots.
+ * Adds points: one ledger row (whose trigger moves the balance) and one lot holding exactly those
+ * points, in one transaction, so the balance always equals both the sum of the ledger and the sum
+ * of open lots.
  */
 export async function credit(
   db: Queryable,
@@ -47,22 +48,37 @@ export async function credit(
   now: Date,
   terms: LotTerms = {},
 ): Promise<{ entryId: number; lotId: number; balance: number }> {
+  return db.transaction(() => creditWithinTransaction(db, entry, now, terms));
+}
+
+/**
+ * `credit` without a savepoint of its own, for a caller that already holds a transaction and never
+ * catches an error from it (so a failure halfway rolls the caller back as a whole). Saves two
+ * round trips on the purchase path, which records one credit per sale.
+ */
+export async function creditWithinTransaction(
+  db: Queryable,
+  entry: LedgerEntry,
+  now: Date,
+  terms: LotTerms = {},
+  /** The balance before this credit, if the caller has just read it: spares reading it again. */
+  balanceBefore?: number,
+): Promise<{ entryId: number; lotId: number; balance: number }> {
   assertWhole(entry.points);
   if (entry.points <= 0) throw new Error(`a credit must add points, got ${entry.points}`);
   const at = now.toISOString();
-  return db.transaction(async () => {
-    const entryId = await insertLedgerRow(db, { ...entry, createdAt: at });
-    const lotId = await insertLot(db, {
-      memberId: entry.memberId,
-      ledgerId: entryId,
-      points: entry.points,
-      earnedAt: at,
-      availableAt: (terms.availableAt ?? now).toISOString(),
-      expiresAt: terms.expiresAt ? terms.expiresAt.toISOString() : null,
-    });
-    const balance = await addToBalance(db, entry.memberId, entry.points, at);
-    return { entryId, lotId, balance };
+  const entryId = await insertLedgerRow(db, { ...entry, createdAt: at });
+  const lotId = await insertLot(db, {
+    memberId: entry.memberId,
+    ledgerId: entryId,
+    points: entry.points,
+    earnedAt: at,
+    availableAt: (terms.availableAt ?? now).toISOString(),
+    expiresAt: terms.expiresAt ? terms.expiresAt.toISOString() : null,
   });
+  const balance =
+    balanceBefore === undefined ? await getBalance(db, entry.memberId) : balanceBefore + entry.points;
+  return { entryId, lotId, balance };
 }
 
 /**
@@ -114,8 +130,7 @@ export async function debit(
       await takeFromLot(db, { ledgerId: entryId, lotId: lot.id, points: part });
       left -= part;
     }
-    const balance = await addToBalance(db, entry.memberId, -taken, at);
-    return { entryId, taken, balance };
+    return { entryId, taken, balance: await getBalance(db, entry.memberId) };
   });
 }
 
@@ -163,7 +178,6 @@ export async function restoreDebit(
     for (const p of parts) {
       await db.run('UPDATE point_lots SET remaining = remaining + ? WHERE id = ?', [p.points, p.lot_id]);
     }
-    const balance = await addToBalance(db, entry.memberId, points, at);
-    return { entryId, points, balance };
+    return { entryId, points, balance: await getBalance(db, entry.memberId) };
   });
 }

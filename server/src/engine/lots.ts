@@ -120,12 +120,7 @@ export async function expireDueLots(
          JOIN points_ledger l ON l.member_id = e.member_id AND l.id > ? AND l.kind = 'expire'`,
         [before?.id ?? 0],
       );
-      await db.run(
-        `UPDATE balances SET points = points - (SELECT sum(e.points) FROM temp.expiring e WHERE e.member_id = balances.member_id),
-           updated_at = ?
-         WHERE member_id IN (SELECT member_id FROM temp.expiring)`,
-        [at],
-      );
+      // Balances follow the 'expire' rows through the points_ledger_moves_balance trigger.
       await db.run('UPDATE point_lots SET remaining = 0 WHERE id IN (SELECT lot_id FROM temp.expiring)');
       const sum = await db.get<{ p: number }>('SELECT sum(points) AS p FROM temp.expiring');
       total.members += members.changes;

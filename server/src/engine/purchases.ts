@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TierCode } from '@bashgah/protocol';
-import { findMember } from '../db/repos/members.js';
+import { findMember, type MemberRow } from '../db/repos/members.js';
 import {
   findPurchase,
   findRefund,
@@ -11,14 +11,20 @@ import {
 import type { Queryable } from '../db/sqlite.js';
 import { cashbackFor, creditBalance, moveCredit } from './credit.js';
 import { EngineError } from './errors.js';
-import { checkStaffPurchaseVelocity, DEFAULT_FRAUD_LIMITS, type FraudLimits } from './fraud.js';
-import { credit, debit } from './ledger.js';
+import {
+  assertStaffPurchaseVelocity,
+  clubDayStart,
+  DEFAULT_FRAUD_LIMITS,
+  type FraudLimits,
+  STAFF_PURCHASES_TODAY_SQL,
+} from './fraud.js';
+import { creditWithinTransaction, debit } from './ledger.js';
 import { DAY_MS } from './lots.js';
 import { stampPurchase } from './punch-cards.js';
 import { awardBirthdayIfDue, awardReferralIfFirstPurchase } from './rules/bonuses.js';
 import { type EarnBreakdown, type PurchaseLine, purchasePoints } from './rules/earn.js';
 import { activeRules } from './rules/store.js';
-import { upgradeIfQualified } from './tiers.js';
+import { qualifyingTotalSql, tierWindowStart, upgradeForTotal } from './tiers.js';
 
 export interface PurchaseInput {
   storeId: string;
@@ -53,6 +59,15 @@ export interface PurchaseResult {
   /** True when this was a replay of a receipt already recorded: nothing was written. */
   replay: boolean;
 }
+
+/** What recordPurchase reads in its one query (members columns are null for an unknown member). */
+type PurchaseContext = Partial<MemberRow> & {
+  prior_id: number | null;
+  credit_minor: number | null;
+  balance: number | null;
+  staff_today: number;
+  window_total: number;
+};
 
 export interface EngineClock {
   now: Date;
@@ -89,24 +104,45 @@ export function recordPurchase(
 ): Promise<PurchaseResult> {
   const hash = requestHash(input);
   return db.transaction(async () => {
-    const prior = await findPurchase(db, input.storeId, input.receiptId);
-    if (prior) return replayResult(db, prior, hash);
-    const member = await findMember(db, input.memberId);
+    const { version, config } = await activeRules(db);
+    const { now } = clock;
+    // One read answers everything the common case needs before writing: is the receipt new, who
+    // is the member, their points and store credit, this staff member's sales to them today and
+    // their tier window so far. Each statement is a thread-pool round trip, and a till waits on all.
+    const row = await db.get<PurchaseContext>(
+      `SELECT m.*,
+         (SELECT id FROM purchases p WHERE p.store_id = ? AND p.receipt_id = ?) AS prior_id,
+         (SELECT amount_minor FROM credit_balances c WHERE c.member_id = m.id AND c.currency = ?) AS credit_minor,
+         (SELECT points FROM balances b WHERE b.member_id = m.id) AS balance,
+         (${STAFF_PURCHASES_TODAY_SQL}) AS staff_today,
+         (${qualifyingTotalSql(config.tiers)}) AS window_total
+       FROM (SELECT 1) LEFT JOIN members m ON m.id = ?`,
+      [
+        input.storeId,
+        input.receiptId,
+        input.currency,
+        input.staffId ?? null,
+        input.memberId,
+        clubDayStart(now, clock.timeZone),
+        input.memberId,
+        tierWindowStart(now, config.tiers),
+        input.memberId,
+      ],
+    );
+    if (row?.prior_id != null) {
+      return replayResult(db, (await findPurchase(db, input.storeId, input.receiptId))!, hash);
+    }
+    const member = row?.id ? (row as PurchaseContext & MemberRow) : undefined;
     if (!member) {
       throw new EngineError(
         'member-not-found',
         `no member ${input.memberId}; check the card, phone or member number`,
       );
     }
-    await checkStaffPurchaseVelocity(
-      db,
-      { staffId: input.staffId, memberId: member.id },
+    assertStaffPurchaseVelocity(
+      { staffId: input.staffId, memberId: member.id, countToday: member.staff_today },
       limits,
-      clock.now,
-      clock.timeZone,
     );
-    const { version, config } = await activeRules(db);
-    const { now } = clock;
     const earn = purchasePoints(config, {
       amountMinor: input.amountMinor,
       currency: input.currency,
@@ -118,10 +154,9 @@ export function recordPurchase(
     let ledgerId: number | null = null;
     let lotId: number | null = null;
     let pendingUntil: string | null = null;
-    let balance: number | undefined;
     if (earn.points > 0) {
       const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS);
-      const c = await credit(
+      const c = await creditWithinTransaction(
         db,
         {
           memberId: member.id,
@@ -131,15 +166,16 @@ export function recordPurchase(
         },
         now,
         { availableAt, expiresAt: new Date(now.getTime() + config.lots.lifetimeDays * DAY_MS) },
+        member.balance ?? 0,
       );
       ledgerId = c.entryId;
       lotId = c.lotId;
-      balance = c.balance;
       pendingUntil = availableAt.toISOString();
     }
     const cashback = cashbackFor(input.amountMinor, config.cashback.basisPoints);
+    let creditBalanceMinor = member.credit_minor ?? 0;
     if (cashback > 0) {
-      await moveCredit(
+      creditBalanceMinor = await moveCredit(
         db,
         {
           memberId: member.id,
@@ -172,7 +208,15 @@ export function recordPurchase(
     });
     const birthday = await awardBirthdayIfDue(db, member, config, now, clock.timeZone);
     const referral = (await awardReferralIfFirstPurchase(db, member, config, now)).referee;
-    const tier = await upgradeIfQualified(db, member, now, config.tiers);
+    // The window total read above, plus what this purchase added to it.
+    const added = config.tiers.measure === 'points' ? earn.points + birthday + referral : input.amountMinor;
+    const tier = await upgradeForTotal(
+      db,
+      member,
+      Math.max(0, member.window_total) + added,
+      now,
+      config.tiers,
+    );
     const punched = await stampPurchase(
       db,
       { memberId: member.id, storeId: input.storeId, receiptId: input.receiptId, lines: input.lines },
@@ -187,7 +231,7 @@ export function recordPurchase(
       bonuses: { birthday, referral },
       credit: {
         earnedMinor: cashback,
-        balanceMinor: await creditBalance(db, member.id, input.currency),
+        balanceMinor: creditBalanceMinor,
         currency: input.currency,
       },
       rulesVersion: version,
@@ -204,7 +248,7 @@ export function recordPurchase(
         })),
       })),
       // The credit already returned the balance; bonuses since then move it again.
-      balance: balance !== undefined && birthday + referral === 0 ? balance : await balanceOf(db, member.id),
+      balance: (member.balance ?? 0) + earn.points + birthday + referral,
       replay: false,
     };
   });

@@ -45,6 +45,18 @@ export async function qualifyingTotal(
   return Math.max(0, row?.total ?? 0);
 }
 
+/**
+ * The qualifying-total subquery for one member (`?` = member id, then window start), for callers
+ * that fold it into a read they make anyway; `qualifyingTotal` is the same as a query of its own.
+ */
+export function qualifyingTotalSql(tiers: Tiers): string {
+  return tiers.measure === 'points'
+    ? "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE member_id = ? AND kind IN ('earn', 'reverse') AND created_at > ?"
+    : 'SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM purchases WHERE member_id = ? AND created_at > ?';
+}
+
+export { windowStart as tierWindowStart };
+
 /** Moves a member up if they now qualify for a higher tier; never down. Returns the tier held. */
 export async function upgradeIfQualified(
   db: Queryable,
@@ -52,7 +64,19 @@ export async function upgradeIfQualified(
   now: Date,
   tiers: Tiers,
 ): Promise<TierCode> {
-  const total = await qualifyingTotal(db, member.id, now, tiers);
+  // Nothing above the top tier: spare the window query on every purchase of a platinum member.
+  if (rank(member.tier) === TIER_CODES.length - 1) return member.tier;
+  return upgradeForTotal(db, member, await qualifyingTotal(db, member.id, now, tiers), now, tiers);
+}
+
+/** As upgradeIfQualified, for a caller that already knows the member's qualifying total. */
+export async function upgradeForTotal(
+  db: Queryable,
+  member: { id: string; tier: TierCode },
+  total: number,
+  now: Date,
+  tiers: Tiers,
+): Promise<TierCode> {
   const earned = tierFor(total, tiers);
   if (rank(earned) <= rank(member.tier)) return member.tier;
   await setTier(db, member.id, member.tier, earned, 'upgrade', total, now);

@@ -17,7 +17,11 @@ import { type CardSecurityConfig, DEFAULT_CARD_SECURITY } from '../cards/config.
 import { checkCard } from '../cards/security.js';
 import type { Queryable } from '../db/sqlite.js';
 import type { CheckinPolicy } from '../engine/checkin.js';
+import { EngineError } from '../engine/errors.js';
 import { memberViewByCard } from '../engine/member-view.js';
+import { normaliseIranMobile } from '../engine/phone.js';
+import { requestOtp, signUp } from '../engine/signup.js';
+import { LogSmsSender, type SmsSender } from '../messaging/sms.js';
 import type { Publish } from './client.js';
 
 export interface RpcDeps {
@@ -28,6 +32,18 @@ export interface RpcDeps {
   now?: () => Date;
   /** CARD_SECURITY: what a card must prove at lookup. Default `uid` (the UID alone). */
   cards?: CardSecurityConfig;
+  /** Where signup codes go; the log provider by default. */
+  sms?: SmsSender;
+}
+
+/** Business refusals travel as a normal result the kiosk can explain; anything else is an RPC error. */
+async function refusal<T>(run: () => Promise<T>): Promise<T | { ok: false; code: string; message: string }> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof EngineError) return { ok: false, code: err.code, message: err.message.slice(0, 500) };
+    throw err;
+  }
 }
 
 type Handlers = {
@@ -45,8 +61,34 @@ type Handlers = {
 export function createRpcHandler(deps: RpcDeps) {
   const log = deps.logger.child({ component: 'rpc' });
   const now = deps.now ?? (() => new Date());
+  const sms = deps.sms ?? new LogSmsSender(deps.logger.child({ component: 'sms' }));
+  // The params schema already checked 09xxxxxxxxx, so this cannot fail.
+  const e164 = (phone: string) => normaliseIranMobile(phone) ?? phone;
 
   const handlers: Handlers = {
+    'signup.otp': ({ phone }) =>
+      refusal(async () => {
+        const r = await requestOtp(deps.db, sms, e164(phone), now());
+        return { ok: true as const, retryAfterSeconds: r.retryAfterSeconds };
+      }),
+    'signup.complete': (p, { deviceId }) =>
+      refusal(async () => {
+        const r = await signUp(
+          deps.db,
+          {
+            phone: e164(p.phone),
+            code: p.code,
+            displayName: p.name,
+            birthday: p.birthday,
+            referrerNumber: p.referralCode === undefined ? undefined : Number(p.referralCode),
+            consent: p.consent,
+            cardUid: p.cardUid,
+          },
+          now(),
+        );
+        log.info({ deviceId, memberId: r.memberId, card: Boolean(p.cardUid) }, 'member signed up at a kiosk');
+        return { ok: true as const, memberId: r.memberId, number: r.number, welcomePoints: r.welcomePoints };
+      }),
     'member.lookup': async ({ cardUid, proof }, { deviceId }) => {
       const check = await checkCard(deps.db, deps.cards ?? DEFAULT_CARD_SECURITY, cardUid, proof, now());
       if (!check.ok) {

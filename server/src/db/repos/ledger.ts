@@ -24,6 +24,7 @@ export interface NewLedgerRow {
   createdAt: string;
 }
 
+/** Appends a ledger row; the points_ledger_moves_balance trigger moves the balance with it. */
 export async function insertLedgerRow(db: Queryable, e: NewLedgerRow): Promise<number> {
   const r = await db.run(
     `INSERT INTO points_ledger (member_id, kind, points, cause, event_id, device_id, created_at)
@@ -31,22 +32,6 @@ export async function insertLedgerRow(db: Queryable, e: NewLedgerRow): Promise<n
     [e.memberId, e.kind, e.points, e.cause, e.eventId ?? null, e.deviceId ?? null, e.createdAt],
   );
   return r.lastID;
-}
-
-/** Adds `delta` to the materialised balance and returns the new balance. */
-export async function addToBalance(
-  db: Queryable,
-  memberId: string,
-  delta: number,
-  at: string,
-): Promise<number> {
-  const row = await db.get<{ points: number }>(
-    `INSERT INTO balances (member_id, points, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (member_id) DO UPDATE SET points = points + excluded.points, updated_at = excluded.updated_at
-     RETURNING points`,
-    [memberId, delta, at],
-  );
-  return row!.points;
 }
 
 export async function getBalance(db: Queryable, memberId: string): Promise<number> {

@@ -12,8 +12,24 @@ export interface ActiveRules {
 // databases in one process, each with its own version 1). A stored version never changes.
 const parsed = new Map<string, RuleConfig>();
 
+/**
+ * How long a process trusts the rule set it last read. Rules change a few times a year and every
+ * purchase and check-in reads them; a publish through this process is seen at once (it clears the
+ * cache), one by another process (say a CLI) within this time.
+ */
+export const RULES_CACHE_MS = 1000;
+const recent = new WeakMap<Queryable, { rules: ActiveRules; at: number }>();
+
 /** The live rule set: the highest published version, or the defaults. */
 export async function activeRules(db: Queryable): Promise<ActiveRules> {
+  const hit = recent.get(db);
+  if (hit && Date.now() - hit.at < RULES_CACHE_MS) return hit.rules;
+  const rules = await readActiveRules(db);
+  recent.set(db, { rules, at: Date.now() });
+  return rules;
+}
+
+async function readActiveRules(db: Queryable): Promise<ActiveRules> {
   const row = await db.get<{ version: number; config: string }>(
     'SELECT version, config FROM rule_sets ORDER BY version DESC LIMIT 1',
   );
@@ -64,6 +80,7 @@ export async function publishRules(
       by,
       now.toISOString(),
     ]);
+    recent.delete(db);
     return { version, config: result.data };
   });
 }

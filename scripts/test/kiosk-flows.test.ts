@@ -1,0 +1,287 @@
+/**
+ * Every member flow on the touchscreen, end to end: the project's virtual card in a real pcscd,
+ * the agent (PcscReader, outbox, printer on the TCP ESC/POS emulator), the central server over
+ * MQTT, and the kiosk UI in Debian's Chromium, in portrait (1080x1920) and landscape (1280x800),
+ * Persian and English. Screenshots of each screen land in artifacts/kiosk/, and every screenshot
+ * is checked for text overflowing its box and for right-to-left mirroring.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createReward, MemorySmsSender } from '@bashgah/server';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PrinterEmulator } from '../src/printer-emulator/index.js';
+import { type RunningSystem, startSystem } from '../src/lib/system.js';
+import { VirtualCard } from '../src/vcard/index.js';
+import { ensurePcscd, type PcscdHandle, pcscdPrerequisite } from '../src/vcard/pcscd.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, inCi, shouldRun } from './services.js';
+
+const SHOTS = fileURLToPath(new URL('../../artifacts/kiosk/', import.meta.url));
+const missing = chromiumMissing() ?? (await pcscdPrerequisite());
+
+const SARA = { uid: '04A1B2C3D4E5F6', memberId: 'm-1001', name: 'سارا احمدی', points: 120 };
+const REZA = { uid: '04112233445566', memberId: 'm-1002', name: 'Reza Karimi' };
+const VIEWPORTS = {
+  portrait: { width: 1080, height: 1920 },
+  landscape: { width: 1280, height: 800 },
+} as const;
+type Orientation = keyof typeof VIEWPORTS;
+type Lang = 'fa' | 'en';
+
+/** What the layout check found on one screen: text cut off or spilling out, and RTL mistakes. */
+interface LayoutReport {
+  dir: string;
+  overflow: string[];
+  mirroring: string[];
+}
+
+/** Runs in the page: every visible element with its own text must fit its box and the viewport. */
+function checkLayout(lang: Lang): LayoutReport {
+  const overflow: string[] = [];
+  const mirroring: string[] = [];
+  const describe = (el: Element) =>
+    `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
+  for (const el of document.querySelectorAll<HTMLElement>('body *')) {
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden' || el.closest('svg')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && (n.textContent ?? '').trim() !== '');
+    if (!ownText) continue;
+    if (r.left < -1 || r.right > innerWidth + 1) overflow.push(`${describe(el)} leaves the screen`);
+    if (cs.display === 'inline') continue;
+    const scrolls = /(auto|scroll)/.test(cs.overflowX);
+    if (!scrolls && el.scrollWidth > el.clientWidth + 1) overflow.push(`${describe(el)} is wider than its box`);
+    // A line clamp or ellipsis hides text on purpose; anything else taller than its box spills.
+    if (!/(auto|scroll|hidden)/.test(cs.overflowY) && el.scrollHeight > el.clientHeight + 2)
+      overflow.push(`${describe(el)} is taller than its box`);
+  }
+  const dir = document.documentElement.dir;
+  if (dir !== (lang === 'fa' ? 'rtl' : 'ltr')) mirroring.push(`document dir is ${dir}`);
+  // The club's name and logo sit at the start edge: right in Persian, left in English.
+  const brand = document.querySelector('header .brand')?.getBoundingClientRect();
+  if (brand) {
+    const atRight = brand.left + brand.width / 2 > innerWidth / 2;
+    if (atRight !== (lang === 'fa')) mirroring.push(`brand is on the ${atRight ? 'right' : 'left'}`);
+  }
+  // Headings and paragraphs start at the start edge unless centred on purpose.
+  for (const el of document.querySelectorAll<HTMLElement>('.member h1, .member h2')) {
+    const cs = getComputedStyle(el);
+    if (cs.textAlign === 'center') continue;
+    if (cs.direction !== (lang === 'fa' ? 'rtl' : 'ltr')) mirroring.push(`${describe(el)} runs ${cs.direction}`);
+  }
+  return { dir, overflow, mirroring };
+}
+
+describe.runIf(shouldRun('kiosk-flows', missing))(
+  'kiosk flows: tap, claim, signup, timeout, through pcscd, agent, server and Chromium',
+  () => {
+    let pcscd: PcscdHandle | undefined;
+    let sys: RunningSystem;
+    let emulator: PrinterEmulator;
+    let browser: Browser;
+    let page: Page;
+    const sms = new MemorySmsSender();
+    const cards: VirtualCard[] = [];
+    const layout: Array<{ shot: string; report: LayoutReport }> = [];
+
+    beforeAll(async () => {
+      if (missing && inCi) throw new Error(`the kiosk flow tests must run in CI, but ${missing}`);
+      await rm(SHOTS, { recursive: true, force: true });
+      await mkdir(`${SHOTS}print`, { recursive: true });
+      pcscd = await ensurePcscd();
+      emulator = await PrinterEmulator.start({ port: 0, host: '127.0.0.1', jobsDir: `${SHOTS}print` });
+      sys = await startSystem({
+        reader: 'pcsc',
+        deviceId: 'kiosk-flows',
+        sms,
+        agentEnv: { AUTO_CHECKIN: 'true', PRINTER: `tcp://127.0.0.1:${emulator.port}`, PAPER: '80' },
+      });
+      await createReward(sys.server.db, {
+        id: 'coffee',
+        name: { fa: 'یک فنجان قهوه', en: 'A cup of coffee' },
+        pointsCost: 100,
+      });
+      await createReward(sys.server.db, {
+        id: 'cake',
+        name: { fa: 'کیک شکلاتی', en: 'Chocolate cake' },
+        pointsCost: 500,
+      });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      page = await browser.newPage({ viewport: VIEWPORTS.portrait });
+      // A short inactivity timeout so the timeout test need not wait a minute.
+      await page.goto(`${sys.agent.apiUrl}/?idle=20`);
+    });
+
+    afterEach(async () => {
+      await Promise.all(cards.splice(0).map((c) => c.remove()));
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await sys?.stop();
+      await emulator?.close();
+      await pcscd?.stop();
+    });
+
+    const present = async (uid: string) => {
+      await Promise.all(cards.splice(0).map((c) => c.remove()));
+      const card = await VirtualCard.present(uid, { connectAttempts: 25, retryDelayMs: 200 });
+      cards.push(card);
+      return card;
+    };
+    const setLang = async (lang: Lang) => {
+      if ((await page.evaluate(() => document.documentElement.lang)) === lang) return;
+      await page.locator('button', { hasText: lang === 'en' ? 'English' : 'فارسی' }).first().click();
+      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
+    };
+    const visible = (text: string | RegExp) => page.getByText(text).first().isVisible();
+    /** Screenshot in both orientations (and the layout check on each). */
+    const shoot = async (name: string, lang: Lang) => {
+      for (const orientation of ['portrait', 'landscape'] as Orientation[]) {
+        await page.setViewportSize(VIEWPORTS[orientation]);
+        await page.waitForTimeout(250);
+        const shot = `${name}-${lang}-${orientation}`;
+        await page.screenshot({ path: `${SHOTS}${shot}.png` });
+        layout.push({ shot, report: await page.evaluate(checkLayout, lang) });
+      }
+      await page.setViewportSize(VIEWPORTS.portrait);
+    };
+    const done = () => page.locator('.member .done').click();
+
+    it('shows the attract screen with the join button, in both languages', async () => {
+      await expect.poll(() => visible('کارت خود را نزدیک کنید'), { timeout: 10_000 }).toBe(true);
+      await shoot('idle', 'fa');
+      await setLang('en');
+      await shoot('idle', 'en');
+      await setLang('fa');
+    });
+
+    it('tap → member home with tier, rewards, and the visit bonus from the automatic check-in', async () => {
+      await present(SARA.uid);
+      await expect.poll(() => visible(SARA.name), { timeout: 10_000 }).toBe(true);
+      // 120 + 10 for visiting, shown as a banner and in the balance.
+      await expect.poll(() => page.locator('.visit').textContent(), { timeout: 10_000 }).toContain('+۱۰');
+      await expect.poll(() => page.locator('.balance .value').textContent(), { timeout: 10_000 }).toBe('۱۳۰');
+      expect(await visible('یک فنجان قهوه')).toBe(true);
+      await expect.poll(() => page.locator('.member').textContent()).toContain('۳۷۰'); // 370 more for the cake
+      await shoot('member', 'fa');
+      await setLang('en');
+      expect(await visible(/for visiting today/)).toBe(true);
+      await shoot('member', 'en');
+      await setLang('fa');
+      const rows = await sys.server.db.all<{ points: number }>(
+        "SELECT points FROM points_ledger WHERE member_id = ? AND cause = 'checkin'",
+        [SARA.memberId],
+      );
+      expect(rows).toEqual([{ points: 10 }]);
+    });
+
+    it('claim → voucher printed on the emulator and shown on screen as a QR code', async () => {
+      await page.locator('button.claim[data-reward="coffee"]').click();
+      await expect.poll(() => page.locator('.sheet .after dd').textContent()).toBe('۳۰');
+      await shoot('claim-confirm', 'fa');
+      await page.locator('.sheet .confirm').click();
+      await expect.poll(() => page.locator('.sheet .code').isVisible(), { timeout: 10_000 }).toBe(true);
+      const code = (await page.locator('.sheet .code').textContent())?.trim() ?? '';
+      expect(code).toMatch(/^[A-Z0-9-]{6,}$/);
+      expect(await page.locator('.sheet svg.qr path').count()).toBe(1);
+      await expect
+        .poll(() => page.locator('.sheet .print').getAttribute('class'), { timeout: 15_000 })
+        .toContain('printed');
+      const [job] = await emulator.waitForJobs(1, 15_000);
+      expect(job?.raster, 'the Persian voucher prints as a raster image').toBeDefined();
+      const voucher = await sys.server.db.get<{ code: string; member_id: string }>(
+        'SELECT code, member_id FROM vouchers WHERE code = ?',
+        [code],
+      );
+      expect(voucher?.member_id).toBe(SARA.memberId);
+      await shoot('voucher', 'fa');
+      await setLang('en');
+      await shoot('voucher', 'en');
+      await page.locator('.sheet .btn-primary').click();
+      await expect.poll(() => page.locator('.balance .value').textContent()).toBe('30');
+      await setLang('fa');
+      await done();
+    });
+
+    it('signup → code by SMS → new card bound → its tap shows the new member with the welcome bonus', async () => {
+      await expect.poll(() => visible('کارت خود را نزدیک کنید'), { timeout: 10_000 }).toBe(true);
+      await page.locator('.idle .join').click();
+      await shoot('signup-phone', 'fa');
+      // Persian digits on the keypad, Latin in the request.
+      for (const d of '09351234567') await page.locator(`.keypad [data-key="${d}"]`).click();
+      expect(await page.locator('#phone').textContent()).toBe('۰۹۳۵ ۱۲۳ ۴۵۶۷');
+      await page.getByRole('button', { name: 'ارسال کد تأیید' }).click();
+      await expect.poll(() => sms.sent.length, { timeout: 10_000 }).toBe(1);
+      expect(sms.sent[0]?.to).toBe('+989351234567');
+      const code = /(\d{6})/.exec(sms.sent[0]?.text ?? '')?.[1] ?? '';
+      await shoot('signup-code', 'fa');
+      for (const d of code) await page.locator(`.keypad [data-key="${d}"]`).click();
+      await page.getByRole('button', { name: 'ادامه' }).click();
+      for (const ch of ['ن', 'ی', 'ل', 'و', 'ف', 'ر']) await page.locator(`.keyboard [data-key="${ch}"]`).click();
+      expect(await page.locator('#name').textContent()).toBe('نیلوفر');
+      await shoot('signup-name', 'fa');
+      await page.getByRole('button', { name: 'ادامه' }).click();
+      await page.locator('[data-field="month"] .step').first().click();
+      await shoot('signup-birthday', 'fa');
+      await page.getByRole('button', { name: 'ادامه' }).click();
+      await page.getByRole('button', { name: 'رد شدن' }).click();
+      await page.locator('[data-consent="terms"]').click();
+      await shoot('signup-consent', 'fa');
+      await page.getByRole('button', { name: 'ادامه' }).click();
+      await page.locator('[data-action="tap-card"]').click();
+      await expect.poll(() => visible('کارت عضویت جدید را نزدیک کنید')).toBe(true);
+      await shoot('signup-tap', 'fa');
+      await present('04C0FFEE123456');
+      await expect.poll(() => page.locator('.bonus').isVisible(), { timeout: 15_000 }).toBe(true);
+      await shoot('signup-done', 'fa');
+      const member = await sys.server.db.get<{ id: string; display_name: string; birthday: string | null }>(
+        "SELECT m.id, m.display_name, m.birthday FROM members m JOIN cards c ON c.member_id = m.id WHERE c.uid = '04C0FFEE123456'",
+      );
+      expect(member?.display_name).toBe('نیلوفر');
+      expect(member?.birthday).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      await page.getByRole('button', { name: 'ادامه' }).click();
+      await expect.poll(() => page.locator('.member h1').textContent(), { timeout: 10_000 }).toContain('نیلوفر');
+      await done();
+      // A later tap of the new card shows the new member again.
+      await present('04C0FFEE123456');
+      await expect.poll(() => page.locator('.member h1').textContent(), { timeout: 10_000 }).toContain('نیلوفر');
+      await done();
+    });
+
+    it('the signup screens in English, with the Gregorian picker and the English keyboard', async () => {
+      await setLang('en');
+      await page.locator('.idle .join').click();
+      await shoot('signup-phone', 'en');
+      for (const d of '0912') await page.locator(`.keypad [data-key="${d}"]`).click();
+      await page.getByRole('button', { name: 'Send code' }).isDisabled();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => visible('Tap your card')).toBe(false);
+    });
+
+    it('timeout → attract screen, with no member data left in the DOM or on the agent', async () => {
+      await present(REZA.uid);
+      await expect.poll(() => visible(REZA.name), { timeout: 10_000 }).toBe(true);
+      await setLang('en');
+      await shoot('member-bronze', 'en');
+      // ?idle=20: the kiosk gives up after 20 s without a touch.
+      await expect
+        .poll(() => page.evaluate(() => document.body.innerText), { timeout: 30_000, interval: 1_000 })
+        .toContain('کارت خود را نزدیک کنید');
+      const html = await page.content();
+      expect(html).not.toContain(REZA.name);
+      expect(html).not.toContain('1002');
+      const state = (await (await fetch(`${sys.agent.apiUrl}/api/state`)).json()) as { session: { kind: string } };
+      expect(state.session.kind).toBe('idle');
+    }, 60_000);
+
+    it('has no overflowing text and mirrors right to left in every screenshot', () => {
+      const problems = layout.flatMap(({ shot, report }) =>
+        [...report.overflow, ...report.mirroring].map((p) => `${shot}: ${p}`),
+      );
+      expect(problems).toEqual([]);
+      expect(layout.length).toBeGreaterThan(20);
+    });
+  },
+);
