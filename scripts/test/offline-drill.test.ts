@@ -155,7 +155,8 @@ describe('offline drill: server down, agent SIGKILLed mid-stream, nothing lost o
       'SELECT event_id, status, type, result FROM processed_events WHERE device_id = ? ORDER BY event_id',
       [deviceId],
     );
-    if (rows.length !== accepted.length) console.log(JSON.stringify(rows.filter((r) => !accepted.includes(r.event_id))));
+    if (rows.length !== accepted.length)
+      console.log(JSON.stringify(rows.filter((r) => !accepted.includes(r.event_id))));
     expect(rows.map((r) => r.event_id).sort()).toEqual([...accepted].sort());
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(accepted.length);
     // Each event's ledger effect happened once, and the club's rule (check-in points once per
