@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from 'pino';
 import { ConfigError, loadServerConfig } from './config.js';
+import { messageProvidersFromEnv } from './messaging/config.js';
 import { startServer } from './server.js';
 
 /** Composition root: the only place that reads the environment and owns process lifetime. */
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'bashgah-server' } });
-  const server = await startServer(config, logger).catch((err: unknown) => {
+  const server = await startServer(config, logger, {
+    messageProviders: messageProvidersFromEnv(process.env, logger),
+  }).catch((err: unknown) => {
     // Start-up errors are written for a person; a stack trace would bury the advice.
     logger.fatal({ err }, 'server failed to start');
     console.error(err instanceof Error ? err.message : String(err));

@@ -9,6 +9,9 @@ import { SqliteDb } from './db/sqlite.js';
 import type { CheckinPolicy } from './engine/checkin.js';
 import { createFleet, type Fleet, serviceAccount } from './fleet/index.js';
 import { createApp } from './http/app.js';
+import { LogProvider } from './messaging/providers/log.js';
+import type { MessageProvider } from './messaging/providers/provider.js';
+import { createMessagingScheduler } from './messaging/scheduler.js';
 import type { SmsSender } from './messaging/sms.js';
 import { createBrokerAuth } from './mqtt/auth.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
@@ -26,6 +29,8 @@ export interface RunningServer {
   db: SqliteDb;
   /** Device registry, commands, alerts (tests and tools drive these directly). */
   fleet: Fleet;
+  /** Club messages and campaigns: `tick()` runs one round now (tests, tools). */
+  messaging: { tick(): Promise<unknown> };
   stop(): Promise<void>;
 }
 
@@ -41,6 +46,10 @@ export class HttpStartError extends Error {
 export interface ServerExtras {
   /** SMS provider for one-time codes (HTTP signup and kiosk signup alike); the log provider by default. */
   sms?: SmsSender;
+  /** Providers for club messages (welcome, vouchers, campaigns …); the log provider by default. */
+  messageProviders?: Partial<Record<'sms' | 'email', MessageProvider>>;
+  /** How often the messaging scheduler runs (ms); default 30 s. */
+  messagingIntervalMs?: number;
 }
 
 export async function startServer(
@@ -142,10 +151,24 @@ export async function startServer(
     fleet.start();
     cleanups.push(() => fleet.stop());
 
+    const messaging = createMessagingScheduler({
+      db,
+      logger,
+      timeZone: config.timeZone,
+      providers: extras.messageProviders ?? {
+        sms: new LogProvider(logger, 'sms'),
+        email: new LogProvider(logger, 'email'),
+      },
+      intervalMs: extras.messagingIntervalMs ?? 30_000,
+    });
+    messaging.start();
+    cleanups.push(() => messaging.stop());
+
     const app = createApp({
       db,
       policy,
       logger,
+      uploadDir: path.join(path.dirname(config.dbPath), 'uploads'),
       mqttConnected: () => client.isConnected(),
       ...(extras.sms ? { sms: extras.sms } : {}),
       fleet: fleet.routeDeps(),
@@ -184,6 +207,7 @@ export async function startServer(
       mqttUrl,
       db,
       fleet,
+      messaging: { tick: () => messaging.tick() },
       stop() {
         stopping ??= stopAll().then(() => logger.info('Bashgah server stopped'));
         return stopping;

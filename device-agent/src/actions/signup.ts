@@ -64,13 +64,16 @@ export class SignupAction {
   async signup(req: SignupRequest, lang: Lang, signal?: AbortSignal): Promise<SignupResponse> {
     let tap: Awaited<ReturnType<TapSession['captureNextTap']>> | undefined;
     if (req.card === 'tap') {
+      this.#log.info('signup: waiting for the new card');
       try {
         tap = await this.#o.session.captureNextTap(this.#o.cardWaitMs ?? 90_000, signal);
       } catch (error) {
+        this.#log.info({ err: error }, 'signup: no card');
         throw new HttpError(408, 'no-card', (error as Error).message);
       }
+      this.#log.info({ cardUid: tap.uid }, 'signup: card presented');
     }
-    const { card: _card, ...form } = req;
+    const { card: _card, lang: _lang, ...form } = req;
     const params = { ...form, ...(tap ? { cardUid: tap.uid } : {}) };
     const r = await this.#online(() => this.#o.rpc.call('signup.complete', params, this.#o.rpcTimeoutMs * 3));
     if (!r.ok) throw new HttpError(REFUSAL_STATUS[r.code] ?? 422, r.code, r.message);

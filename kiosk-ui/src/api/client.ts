@@ -4,12 +4,12 @@ import {
   CheckinResponse,
   type ClaimRequest,
   ClaimResponse,
-  type SignupOtpResponse,
-  type SignupRequest,
-  SignupResponse,
   KioskEvent,
   KioskState,
   type KioskState as KioskStateT,
+  type SignupOtpResponse,
+  type SignupRequest,
+  SignupResponse,
 } from '@bashgah/protocol';
 
 /**

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFormatter } from '../i18n/format.js';
 import { localDigits, toLatinDigits, toPersianDigits } from './digits.js';
-import {
-  BirthdayModel,
-  isJalaliLeap,
-  jalaliMonthLength,
-  toGregorian,
-  toJalali,
-} from './jalali.js';
+import { BirthdayModel, isJalaliLeap, jalaliMonthLength, toGregorian, toJalali } from './jalali.js';
 import { applyKey, type FieldRules, KEYBOARD_ROWS, titleCase } from './keypad.js';
 import { checkMobile, groupMobile } from './phone.js';
 
@@ -22,7 +16,15 @@ describe('digits', () => {
 
 describe('phone validation', () => {
   it('accepts 09xxxxxxxxx in any digits and common prefixes', () => {
-    for (const input of ['09121234567', '۰۹۱۲۱۲۳۴۵۶۷', '٠٩١٢١٢٣٤٥٦٧', '+989121234567', '00989121234567', '9121234567', '0912 123-4567']) {
+    for (const input of [
+      '09121234567',
+      '۰۹۱۲۱۲۳۴۵۶۷',
+      '٠٩١٢١٢٣٤٥٦٧',
+      '+989121234567',
+      '00989121234567',
+      '9121234567',
+      '0912 123-4567',
+    ]) {
       expect(checkMobile(input)).toEqual({ ok: true, phone: '09121234567' });
     }
   });
@@ -112,6 +114,8 @@ describe('number formatting', () => {
     expect(createFormatter('fa').num(1234567)).toBe('۱٬۲۳۴٬۵۶۷');
     expect(createFormatter('en').num(1234567)).toBe('1,234,567');
     expect(createFormatter('fa').id(1042)).toBe('۱۰۴۲');
-    expect(createFormatter('fa', { timeZone: 'Asia/Tehran' }).date('2026-11-22T10:00:00Z')).toBe('۱۴۰۵/۰۹/۰۱');
+    expect(createFormatter('fa', { timeZone: 'Asia/Tehran' }).date('2026-11-22T10:00:00Z')).toBe(
+      '۱۴۰۵/۰۹/۰۱',
+    );
   });
 });

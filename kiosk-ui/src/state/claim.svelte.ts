@@ -64,7 +64,11 @@ export class ClaimFlow {
       }, this.waitMs);
     } catch (err) {
       if (this.#abort.signal.aborted) return;
-      this.phase = { kind: 'failed', reward: p.reward, code: err instanceof ApiRequestError ? err.code : 'unknown' };
+      this.phase = {
+        kind: 'failed',
+        reward: p.reward,
+        code: err instanceof ApiRequestError ? err.code : 'unknown',
+      };
     }
   }
 

@@ -16,7 +16,15 @@ export type SignupStep =
   | 'done';
 
 /** The steps a shopper walks through, in order, for the "step n of N" line. */
-export const FORM_STEPS: readonly SignupStep[] = ['phone', 'code', 'name', 'birthday', 'referral', 'consent', 'card'];
+export const FORM_STEPS: readonly SignupStep[] = [
+  'phone',
+  'code',
+  'name',
+  'birthday',
+  'referral',
+  'consent',
+  'card',
+];
 
 /** Messages the flow can show; the screen maps each to the catalogue. */
 export type SignupNotice =
@@ -66,7 +74,8 @@ export class SignupFlow {
     this.notice = null;
     if (field === 'phone') this.phone = applyKey(this.phone, key, { maxLength: 11, digitsOnly: true });
     else if (field === 'code') this.code = applyKey(this.code, key, { maxLength: 6, digitsOnly: true });
-    else if (field === 'referral') this.referral = applyKey(this.referral, key, { maxLength: 12, digitsOnly: true });
+    else if (field === 'referral')
+      this.referral = applyKey(this.referral, key, { maxLength: 12, digitsOnly: true });
     else this.name = applyKey(this.name, key, { maxLength: 60 });
   }
 
@@ -160,8 +169,7 @@ export class SignupFlow {
     } catch (err) {
       if (this.#abort.signal.aborted) return;
       this.#fail(err);
-      this.step =
-        this.notice === 'code-wrong' ? 'code' : this.notice === 'phone-taken' ? 'phone' : 'card';
+      this.step = this.notice === 'code-wrong' ? 'code' : this.notice === 'phone-taken' ? 'phone' : 'card';
     }
   }
 

@@ -10,6 +10,7 @@ import { LogSmsSender, type SmsSender } from '../messaging/sms.js';
 import { consoleStatic } from './console-static.js';
 import { apiError, errorHandler, HttpError } from './errors.js';
 import { clubRoutes } from './routes/club.js';
+import { consoleRoutes, LARGE_BODY_PATHS } from './routes/console.js';
 import { type FleetRouteDeps, fleetRoutes } from './routes/fleet.js';
 import { posRoutes } from './routes/pos.js';
 import { rewardRoutes } from './routes/rewards.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   fleet?: FleetRouteDeps;
   /** Where the built operator console is (default server/console/dist). */
   consoleDir?: string;
+  /** Where uploaded reward images are kept (default: next to the database, set by the server). */
+  uploadDir?: string;
   /** Where signup codes are sent; the log by default. */
   sms?: SmsSender;
 }
@@ -39,14 +42,13 @@ export function createApp(deps: AppDeps) {
 
   app.onError(errorHandler(deps.logger.child({ component: 'http' })));
   app.notFound((c) => c.json(apiError('not-found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(apiError('payload-too-large', `request body exceeds the ${MAX_BODY_BYTES}-byte limit`), 413),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(apiError('payload-too-large', `request body exceeds the ${MAX_BODY_BYTES}-byte limit`), 413),
+  });
+  // CSV imports and images are bigger than any API body; their routes apply their own limit.
+  app.use('*', (c, next) => (LARGE_BODY_PATHS.test(c.req.path) ? next() : limit(c, next)));
 
   app.get('/healthz', async (c) => {
     const db = await deps.db
@@ -101,6 +103,17 @@ export function createApp(deps: AppDeps) {
 
   if (deps.fleet) {
     app.route('/api', fleetRoutes(deps.fleet));
+    app.route(
+      '/api/console',
+      consoleRoutes({
+        db: deps.db,
+        logger: deps.logger,
+        timeZone: deps.policy.timeZone,
+        now,
+        commands: deps.fleet.commands,
+        ...(deps.uploadDir ? { uploadDir: deps.uploadDir } : {}),
+      }),
+    );
     app.use('*', consoleStatic(deps.consoleDir));
   }
 

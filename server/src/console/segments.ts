@@ -1,0 +1,186 @@
+import { CardUid, TIER_CODES } from '@bashgah/protocol';
+import { z } from 'zod';
+import type { Queryable } from '../db/sqlite.js';
+import { normaliseIranMobile, toLatinDigits } from '../engine/phone.js';
+
+export const RFM_SEGMENTS = [
+  'champions',
+  'loyal',
+  'potential-loyalist',
+  'new',
+  'promising',
+  'need-attention',
+  'at-risk',
+  'cannot-lose',
+  'hibernating',
+  'lost',
+] as const;
+export type RfmSegment = (typeof RFM_SEGMENTS)[number];
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/, 'a date YYYY-MM-DD or an ISO time');
+const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * What picks members for a list, a saved segment or a campaign. Every field narrows; absent means
+ * "any". Money in minor units (Rial), net of refunds.
+ */
+export const SegmentFilter = z
+  .object({
+    q: z.string().trim().min(1).max(80).optional(),
+    tiers: z.array(z.enum(TIER_CODES)).min(1).max(4).optional(),
+    minSpend: Minor.optional(),
+    maxSpend: Minor.optional(),
+    minVisits: z.number().int().min(0).optional(),
+    maxVisits: z.number().int().min(0).optional(),
+    lastVisitAfter: IsoDate.optional(),
+    lastVisitBefore: IsoDate.optional(),
+    categories: z.array(z.string().min(1).max(32)).min(1).max(20).optional(),
+    rfm: z.array(z.enum(RFM_SEGMENTS)).min(1).max(RFM_SEGMENTS.length).optional(),
+    store: z.string().min(1).max(80).optional(),
+    /** Only members who agreed to marketing messages and did not opt out. */
+    reachable: z.boolean().optional(),
+  })
+  .strict();
+export type SegmentFilter = z.infer<typeof SegmentFilter>;
+
+interface Where {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * How a free-text search is read: a mobile number (any way it is typed), a card UID, a member
+ * number, or else a name. Each is answered by an index, so search stays fast on a million members.
+ */
+export function searchClause(raw: string): Where {
+  const q = toLatinDigits(raw.trim());
+  const phone = normaliseIranMobile(q);
+  if (phone) return { sql: 'm.phone = ?', params: [phone] };
+  if (/^\d{1,12}$/.test(q)) {
+    // A member number; an operator typing the start of a mobile (0912…) gets a phone prefix too.
+    return /^0?9\d{0,9}$/.test(q) && q.length >= 4
+      ? { sql: '(m.number = ? OR (m.phone >= ? AND m.phone < ?))', params: [Number(q), ...prefixRange(`+98${q.replace(/^0/, '')}`)] }
+      : { sql: 'm.number = ?', params: [Number(q)] };
+  }
+  const uid = CardUid.safeParse(q);
+  if (uid.success) return { sql: 'm.id IN (SELECT member_id FROM cards WHERE uid = ?)', params: [uid.data] };
+  if ([...raw.trim()].length >= 3) {
+    // Trigram FTS: a substring anywhere in the name. Quoted, so operators' text is never FTS syntax.
+    return {
+      sql: 'm.rowid IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)',
+      params: [`"${raw.trim().replace(/"/g, '""')}"`],
+    };
+  }
+  return { sql: 'm.display_name >= ? AND m.display_name < ?', params: prefixRange(raw.trim()) };
+}
+
+function prefixRange(prefix: string): [string, string] {
+  return [prefix, `${prefix}\u{10FFFF}`];
+}
+
+/** The WHERE clause (over members m JOIN member_stats s) for a filter. */
+export function segmentWhere(f: SegmentFilter): Where {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...p: unknown[]) => {
+    parts.push(sql);
+    params.push(...p);
+  };
+  if (f.q) {
+    const w = searchClause(f.q);
+    add(w.sql, ...w.params);
+  }
+  if (f.tiers) add(`m.tier IN (${f.tiers.map(() => '?').join(',')})`, ...f.tiers);
+  if (f.minSpend !== undefined) add('s.spend_minor >= ?', f.minSpend);
+  if (f.maxSpend !== undefined) add('s.spend_minor <= ?', f.maxSpend);
+  if (f.minVisits !== undefined) add('s.visits >= ?', f.minVisits);
+  if (f.maxVisits !== undefined) add('s.visits <= ?', f.maxVisits);
+  if (f.lastVisitAfter) add('s.last_visit_at >= ?', f.lastVisitAfter);
+  // "Not seen since" includes members never seen at all.
+  if (f.lastVisitBefore) add('(s.last_visit_at < ? OR s.last_visit_at IS NULL)', f.lastVisitBefore);
+  if (f.categories) {
+    add(
+      `m.id IN (SELECT member_id FROM member_categories WHERE category IN (${f.categories.map(() => '?').join(',')}))`,
+      ...f.categories,
+    );
+  }
+  if (f.rfm) add(`s.rfm_segment IN (${f.rfm.map(() => '?').join(',')})`, ...f.rfm);
+  if (f.store) add('m.id IN (SELECT member_id FROM member_stores WHERE store_id = ?)', f.store);
+  if (f.reachable) add('m.consent_marketing = 1 AND m.messages_opt_out_at IS NULL');
+  return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+export interface MemberListRow {
+  id: string;
+  number: number;
+  displayName: string;
+  phone: string | null;
+  tier: string;
+  points: number;
+  spendMinor: number;
+  visits: number;
+  lastVisitAt: string | null;
+  rfmSegment: string | null;
+  createdAt: string;
+}
+
+const LIST_COLUMNS = `m.id, m.number, m.display_name AS displayName, m.phone, m.tier,
+  coalesce(b.points, 0) AS points, s.spend_minor AS spendMinor, s.visits, s.last_visit_at AS lastVisitAt,
+  s.rfm_segment AS rfmSegment, m.created_at AS createdAt`;
+
+/** One page of members, by member number (keyset paging: page 10,000 costs what page 1 does). */
+export async function listMembers(
+  db: Queryable,
+  filter: SegmentFilter,
+  page: { after?: number; limit: number },
+): Promise<MemberListRow[]> {
+  const w = segmentWhere(filter);
+  return db.all<MemberListRow>(
+    `SELECT ${LIST_COLUMNS} FROM members m JOIN member_stats s ON s.member_id = m.id
+     LEFT JOIN balances b ON b.member_id = m.id
+     WHERE ${w.sql} AND m.number > ? ORDER BY m.number LIMIT ?`,
+    [...w.params, page.after ?? 0, page.limit],
+  );
+}
+
+export async function countMembers(db: Queryable, filter: SegmentFilter): Promise<number> {
+  const w = segmentWhere(filter);
+  // Filters only on members' own columns need no join at all.
+  const needsStats = /\bs\./.test(w.sql);
+  const row = await db.get<{ n: number }>(
+    needsStats
+      ? `SELECT count(*) AS n FROM members m JOIN member_stats s ON s.member_id = m.id WHERE ${w.sql}`
+      : `SELECT count(*) AS n FROM members m WHERE ${w.sql}`,
+    w.params,
+  );
+  return row?.n ?? 0;
+}
+
+/** Member ids matching a filter, for campaigns; in number order. */
+export async function segmentMemberIds(db: Queryable, filter: SegmentFilter): Promise<string[]> {
+  const w = segmentWhere(filter);
+  const rows = await db.all<{ id: string }>(
+    `SELECT m.id FROM members m JOIN member_stats s ON s.member_id = m.id WHERE ${w.sql} ORDER BY m.number`,
+    w.params,
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface SavedSegment {
+  id: number;
+  name: string;
+  filter: SegmentFilter;
+  createdBy: string;
+  createdAt: string;
+}
+
+export async function listSegments(db: Queryable): Promise<SavedSegment[]> {
+  const rows = await db.all<{ id: number; name: string; filter: string; createdBy: string; createdAt: string }>(
+    'SELECT id, name, filter, created_by AS createdBy, created_at AS createdAt FROM saved_segments ORDER BY name',
+  );
+  return rows.map((r) => ({ ...r, filter: SegmentFilter.parse(JSON.parse(r.filter)) }));
+}
+
+export async function getSegment(db: Queryable, id: number): Promise<SavedSegment | undefined> {
+  return (await listSegments(db)).find((s) => s.id === id);
+}
