@@ -1,4 +1,5 @@
 export { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
+export { countMembers, listMembers, type SegmentFilter } from './console/segments.js';
 export { migrate } from './db/migrate.js';
 export { type Queryable, SqliteDb } from './db/sqlite.js';
 export type { CheckinPolicy } from './engine/checkin.js';
@@ -14,5 +15,7 @@ export { HttpError } from './http/errors.js';
 export { LogSmsSender, MemorySmsSender, type SmsSender } from './messaging/sms.js';
 export { BrokerStartError, startEmbeddedBroker } from './mqtt/broker.js';
 export { MqttConnectError } from './mqtt/client.js';
+export { dashboard } from './reports/kpi.js';
+export { computeRfm } from './reports/rfm.js';
 export { DEMO_MEMBERS, seedDemo } from './seed.js';
 export { HttpStartError, type RunningServer, type ServerExtras, startServer } from './server.js';

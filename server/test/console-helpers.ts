@@ -5,7 +5,15 @@ import { errorHandler } from '../src/http/errors.js';
 import { type ConsoleRouteDeps, consoleRoutes } from '../src/http/routes/console.js';
 import { silentLogger, tempDb } from './helpers.js';
 
-export type ConsoleCall = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; json: any; text: string }>;
+export type ConsoleCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; json: Json; text: string }>;
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
+type Json = any;
 
 /**
  * The console API over a fresh database, called in-process, with one bearer-token client per role
@@ -18,7 +26,11 @@ export async function consoleHarness(extra: Partial<ConsoleRouteDeps> = {}) {
   app.onError(errorHandler(silentLogger));
   app.route('/api/console', consoleRoutes({ db, logger: silentLogger, timeZone: 'Asia/Tehran', ...extra }));
   const tokens: Record<Role, string> = { admin: '', operator: '', viewer: '' };
-  for (const [role, name] of [['admin', 'ada'], ['operator', 'otto'], ['viewer', 'vic']] as const) {
+  for (const [role, name] of [
+    ['admin', 'ada'],
+    ['operator', 'otto'],
+    ['viewer', 'vic'],
+  ] as const) {
     const op = await createOperator(db, { username: name, password: `${name}-password-1`, role });
     tokens[role] = (await openSession(db, op)).token;
   }
@@ -44,5 +56,13 @@ export async function consoleHarness(extra: Partial<ConsoleRouteDeps> = {}) {
       }
       return { status: res.status, json, text };
     };
-  return { db, dir: t.dir, app, admin: as('admin'), operator: as('operator'), viewer: as('viewer'), cleanup: t.cleanup };
+  return {
+    db,
+    dir: t.dir,
+    app,
+    admin: as('admin'),
+    operator: as('operator'),
+    viewer: as('viewer'),
+    cleanup: t.cleanup,
+  };
 }

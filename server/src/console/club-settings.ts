@@ -73,21 +73,27 @@ export async function activeClubSettings(db: Queryable): Promise<VersionedSettin
   };
 }
 
-export async function saveClubSettings(db: Queryable, settings: ClubSettings, by: string, now: Date): Promise<number> {
+export async function saveClubSettings(
+  db: Queryable,
+  settings: ClubSettings,
+  by: string,
+  now: Date,
+): Promise<number> {
   return db.transaction(async () => {
-    const v = ((await db.get<{ v: number | null }>('SELECT max(version) AS v FROM club_settings'))?.v ?? 0) + 1;
-    await db.run('INSERT INTO club_settings (version, settings, created_by, created_at) VALUES (?, ?, ?, ?)', [
-      v,
-      JSON.stringify(settings),
-      by,
-      now.toISOString(),
-    ]);
+    const v =
+      ((await db.get<{ v: number | null }>('SELECT max(version) AS v FROM club_settings'))?.v ?? 0) + 1;
+    await db.run(
+      'INSERT INTO club_settings (version, settings, created_by, created_at) VALUES (?, ?, ?, ?)',
+      [v, JSON.stringify(settings), by, now.toISOString()],
+    );
     return v;
   });
 }
 
 export async function clubSettingsVersion(db: Queryable, version: number): Promise<ClubSettings | undefined> {
-  const row = await db.get<{ settings: string }>('SELECT settings FROM club_settings WHERE version = ?', [version]);
+  const row = await db.get<{ settings: string }>('SELECT settings FROM club_settings WHERE version = ?', [
+    version,
+  ]);
   return row ? ClubSettings.parse(JSON.parse(row.settings)) : undefined;
 }
 

@@ -16,12 +16,17 @@ export async function buildCatalog(db: Queryable, now: Date): Promise<DeviceCata
     stock: number | null;
     valid_from: string | null;
     valid_to: string | null;
-  }>('SELECT id, name_fa, name_en, points_cost, stock, valid_from, valid_to FROM rewards WHERE active = 1 ORDER BY points_cost, id LIMIT 500');
+  }>(
+    'SELECT id, name_fa, name_en, points_cost, stock, valid_from, valid_to FROM rewards WHERE active = 1 ORDER BY points_cost, id LIMIT 500',
+  );
   const items = rows.map((r) => ({
     id: r.id,
     name: { fa: r.name_fa, en: r.name_en },
     pointsCost: r.points_cost,
-    available: (r.stock === null || r.stock > 0) && (!r.valid_from || r.valid_from <= at) && (!r.valid_to || r.valid_to > at),
+    available:
+      (r.stock === null || r.stock > 0) &&
+      (!r.valid_from || r.valid_from <= at) &&
+      (!r.valid_to || r.valid_to > at),
   }));
   // Content-addressed: the same catalog always has the same version, so a kiosk can tell a change.
   const version = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 16);
@@ -60,11 +65,19 @@ export async function pushToKiosks(
   for (const d of devices) {
     try {
       if (catalog) {
-        const v = await commands.send(d.id, { command: 'push-catalog', params: { catalog }, ttlSec: 86_400 }, by);
+        const v = await commands.send(
+          d.id,
+          { command: 'push-catalog', params: { catalog }, ttlSec: 86_400 },
+          by,
+        );
         out.commands.push({ deviceId: d.id, command: 'push-catalog', id: v.id });
       }
       if (settings) {
-        const v = await commands.send(d.id, { command: 'push-config', params: { settings }, ttlSec: 86_400 }, by);
+        const v = await commands.send(
+          d.id,
+          { command: 'push-config', params: { settings }, ttlSec: 86_400 },
+          by,
+        );
         out.commands.push({ deviceId: d.id, command: 'push-config', id: v.id });
       }
     } catch (err) {

@@ -13,7 +13,11 @@ export type Actor = string;
 const Phone = z.string().transform((s, ctx) => {
   const p = normaliseIranMobile(s);
   if (!p) {
-    ctx.addIssue({ code: 'custom', message: 'a mobile number such as 09121234567', params: { code: 'invalid-phone' } });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a mobile number such as 09121234567',
+      params: { code: 'invalid-phone' },
+    });
     return z.NEVER;
   }
   return p;
@@ -95,11 +99,13 @@ export async function memberDetail(db: Queryable, id: string, opts: { revealPhon
     db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [id]),
     db.get<Record<string, unknown>>(
       `SELECT purchases, spend_minor AS spendMinor, visits, first_purchase_at AS firstPurchaseAt,
-         last_purchase_at AS lastPurchaseAt, last_visit_at AS lastVisitAt, rfm_r AS r, rfm_f AS f, rfm_m AS m,
+         last_purchase_at AS lastPurchaseAt, nullif(last_visit_at, '') AS lastVisitAt, rfm_r AS r, rfm_f AS f, rfm_m AS m,
          rfm_segment AS segment, churn_risk AS churnRisk FROM member_stats WHERE member_id = ?`,
       [id],
     ),
-    db.all('SELECT uid, status, issued_at AS issuedAt FROM cards WHERE member_id = ? ORDER BY issued_at', [id]),
+    db.all('SELECT uid, status, issued_at AS issuedAt FROM cards WHERE member_id = ? ORDER BY issued_at', [
+      id,
+    ]),
     db.all(
       `SELECT id, kind, points, cause, device_id AS deviceId, created_at AS createdAt
        FROM points_ledger WHERE member_id = ? ORDER BY id DESC LIMIT 200`,
@@ -166,7 +172,11 @@ export async function updateMember(db: Queryable, id: string, patch: MemberPatch
     if (sets.length === 0) return before;
     await db.run(`UPDATE members SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
     const after = profile(await memberRow(db, id), true);
-    await audit(db, { actor, action: 'member.update', subject: `member:${id}`, details: { before, after } }, now);
+    await audit(
+      db,
+      { actor, action: 'member.update', subject: `member:${id}`, details: { before, after } },
+      now,
+    );
     return after;
   });
 }
@@ -185,7 +195,9 @@ export async function adjustPoints(
 ) {
   return db.transaction(async () => {
     await memberRow(db, id);
-    const before = (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [id]))?.points ?? 0;
+    const before =
+      (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [id]))?.points ??
+      0;
     const r = await appendLedgerEntry(
       db,
       { memberId: id, kind: 'adjust', points: input.points, cause: `adjust:${actor}: ${input.reason}` },
@@ -197,7 +209,13 @@ export async function adjustPoints(
         actor,
         action: 'points.adjust',
         subject: `member:${id}`,
-        details: { points: input.points, reason: input.reason, before: { balance: before }, after: { balance: r.balance }, ledgerId: r.entryId },
+        details: {
+          points: input.points,
+          reason: input.reason,
+          before: { balance: before },
+          after: { balance: r.balance },
+          ledgerId: r.entryId,
+        },
       },
       now,
     );
@@ -205,13 +223,28 @@ export async function adjustPoints(
   });
 }
 
-export async function blockMemberCard(db: Queryable, id: string, uid: string, reason: string, actor: Actor, now: Date) {
+export async function blockMemberCard(
+  db: Queryable,
+  id: string,
+  uid: string,
+  reason: string,
+  actor: Actor,
+  now: Date,
+) {
   const card = await db.get<{ member_id: string }>('SELECT member_id FROM cards WHERE uid = ?', [uid]);
-  if (!card || card.member_id !== id) throw new EngineError('member-not-found', `card ${uid} is not a card of member ${id}`);
+  if (!card || card.member_id !== id)
+    throw new EngineError('member-not-found', `card ${uid} is not a card of member ${id}`);
   await blockCard(db, uid, actor, reason, now);
 }
 
-export async function moveToNewCard(db: Queryable, id: string, oldUid: string, newUid: string, actor: Actor, now: Date) {
+export async function moveToNewCard(
+  db: Queryable,
+  id: string,
+  oldUid: string,
+  newUid: string,
+  actor: Actor,
+  now: Date,
+) {
   await replaceCard(db, { memberId: id, oldCardUid: oldUid, newCardUid: newUid, actor }, now);
 }
 
@@ -244,7 +277,17 @@ export interface ImportError {
   message: string;
 }
 
-export const IMPORT_COLUMNS = ['name', 'phone', 'email', 'birthday', 'tier', 'lang', 'consent_marketing', 'card_uid', 'points'];
+export const IMPORT_COLUMNS = [
+  'name',
+  'phone',
+  'email',
+  'birthday',
+  'tier',
+  'lang',
+  'consent_marketing',
+  'card_uid',
+  'points',
+];
 
 /**
  * Validates every row (and duplicates within the file and against the club) before writing
@@ -267,7 +310,12 @@ export async function importMembers(
     const r = ImportRow.safeParse(cleaned);
     if (!r.success) {
       for (const issue of r.error.issues) {
-        errors.push({ row, field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(row)'), message: issue.message });
+        errors.push({
+          row,
+          field:
+            issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(row)'),
+          message: issue.message,
+        });
       }
       return;
     }
@@ -286,8 +334,12 @@ export async function importMembers(
     const list = [...values.keys()];
     for (let i = 0; i < list.length; i += 500) {
       const chunk = list.slice(i, i + 500);
-      const found = await db.all<{ v: string }>(sql.replace('(?)', `(${chunk.map(() => '?').join(',')})`), chunk);
-      for (const f of found) errors.push({ row: values.get(f.v)!, field, message: `${what} ${f.v} is already in the club` });
+      const found = await db.all<{ v: string }>(
+        sql.replace('(?)', `(${chunk.map(() => '?').join(',')})`),
+        chunk,
+      );
+      for (const f of found)
+        errors.push({ row: values.get(f.v)!, field, message: `${what} ${f.v} is already in the club` });
     }
   };
   await clash('SELECT phone AS v FROM members WHERE phone IN (?)', phones, 'phone', 'mobile');
@@ -304,16 +356,57 @@ export async function importMembers(
       await db.run(
         `INSERT INTO members (id, number, display_name, phone, email, lang, tier, birthday, created_at, consent_marketing)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [id, number, r.name, r.phone, r.email ?? null, r.lang ?? 'fa', r.tier ?? 'bronze', r.birthday ?? null, at, r.consent_marketing ? 1 : 0],
+        [
+          id,
+          number,
+          r.name,
+          r.phone,
+          r.email ?? null,
+          r.lang ?? 'fa',
+          r.tier ?? 'bronze',
+          r.birthday ?? null,
+          at,
+          r.consent_marketing ? 1 : 0,
+        ],
       );
       if (r.card_uid) {
-        await db.run("INSERT INTO cards (uid, member_id, status, issued_at) VALUES (?, ?, 'active', ?)", [r.card_uid, id, at]);
+        await db.run("INSERT INTO cards (uid, member_id, status, issued_at) VALUES (?, ?, 'active', ?)", [
+          r.card_uid,
+          id,
+          at,
+        ]);
       }
-      if (r.points) await credit(db, { memberId: id, kind: 'adjust', points: r.points, cause: 'import:opening-balance' }, now);
+      if (r.points)
+        await credit(
+          db,
+          { memberId: id, kind: 'adjust', points: r.points, cause: 'import:opening-balance' },
+          now,
+        );
     }
-    await audit(db, { actor, action: 'members.import', subject: 'members', details: { imported: parsed.length, firstNumber: number - parsed.length + 1, lastNumber: number } }, now);
+    await audit(
+      db,
+      {
+        actor,
+        action: 'members.import',
+        subject: 'members',
+        details: { imported: parsed.length, firstNumber: number - parsed.length + 1, lastNumber: number },
+      },
+      now,
+    );
     return { imported: parsed.length };
   });
 }
 
-export const EXPORT_COLUMNS = ['number', 'name', 'phone', 'email', 'tier', 'points', 'spend_minor', 'visits', 'last_visit_at', 'rfm_segment', 'created_at'] as const;
+export const EXPORT_COLUMNS = [
+  'number',
+  'name',
+  'phone',
+  'email',
+  'tier',
+  'points',
+  'spend_minor',
+  'visits',
+  'last_visit_at',
+  'rfm_segment',
+  'created_at',
+] as const;

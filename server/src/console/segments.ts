@@ -59,7 +59,10 @@ export function searchClause(raw: string): Where {
   if (/^\d{1,12}$/.test(q)) {
     // A member number; an operator typing the start of a mobile (0912…) gets a phone prefix too.
     return /^0?9\d{0,9}$/.test(q) && q.length >= 4
-      ? { sql: '(m.number = ? OR (m.phone >= ? AND m.phone < ?))', params: [Number(q), ...prefixRange(`+98${q.replace(/^0/, '')}`)] }
+      ? {
+          sql: '(m.number = ? OR (m.phone >= ? AND m.phone < ?))',
+          params: [Number(q), ...prefixRange(`+98${q.replace(/^0/, '')}`)],
+        }
       : { sql: 'm.number = ?', params: [Number(q)] };
   }
   const uid = CardUid.safeParse(q);
@@ -90,23 +93,23 @@ export function segmentWhere(f: SegmentFilter): Where {
     const w = searchClause(f.q);
     add(w.sql, ...w.params);
   }
-  if (f.tiers) add(`m.tier IN (${f.tiers.map(() => '?').join(',')})`, ...f.tiers);
+  if (f.tiers) add(`s.tier IN (${f.tiers.map(() => '?').join(',')})`, ...f.tiers);
   if (f.minSpend !== undefined) add('s.spend_minor >= ?', f.minSpend);
   if (f.maxSpend !== undefined) add('s.spend_minor <= ?', f.maxSpend);
   if (f.minVisits !== undefined) add('s.visits >= ?', f.minVisits);
   if (f.maxVisits !== undefined) add('s.visits <= ?', f.maxVisits);
   if (f.lastVisitAfter) add('s.last_visit_at >= ?', f.lastVisitAfter);
-  // "Not seen since" includes members never seen at all.
-  if (f.lastVisitBefore) add('(s.last_visit_at < ? OR s.last_visit_at IS NULL)', f.lastVisitBefore);
+  // "Not seen since" includes members never seen at all (their last_visit_at is '').
+  if (f.lastVisitBefore) add('s.last_visit_at < ?', f.lastVisitBefore);
   if (f.categories) {
     add(
-      `m.id IN (SELECT member_id FROM member_categories WHERE category IN (${f.categories.map(() => '?').join(',')}))`,
+      `s.member_id IN (SELECT member_id FROM member_categories WHERE category IN (${f.categories.map(() => '?').join(',')}))`,
       ...f.categories,
     );
   }
   if (f.rfm) add(`s.rfm_segment IN (${f.rfm.map(() => '?').join(',')})`, ...f.rfm);
-  if (f.store) add('m.id IN (SELECT member_id FROM member_stores WHERE store_id = ?)', f.store);
-  if (f.reachable) add('m.consent_marketing = 1 AND m.messages_opt_out_at IS NULL');
+  if (f.store) add('s.member_id IN (SELECT member_id FROM member_stores WHERE store_id = ?)', f.store);
+  if (f.reachable) add('s.reachable = 1');
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
@@ -125,7 +128,7 @@ export interface MemberListRow {
 }
 
 const LIST_COLUMNS = `m.id, m.number, m.display_name AS displayName, m.phone, m.tier,
-  coalesce(b.points, 0) AS points, s.spend_minor AS spendMinor, s.visits, s.last_visit_at AS lastVisitAt,
+  coalesce(b.points, 0) AS points, s.spend_minor AS spendMinor, s.visits, nullif(s.last_visit_at, '') AS lastVisitAt,
   s.rfm_segment AS rfmSegment, m.created_at AS createdAt`;
 
 /** One page of members, by member number (keyset paging: page 10,000 costs what page 1 does). */
@@ -144,13 +147,62 @@ export async function listMembers(
 }
 
 export async function countMembers(db: Queryable, filter: SegmentFilter): Promise<number> {
+  // One store or one category alone: the membership table's primary key answers it directly.
+  const keys = Object.keys(filter).filter((k) => filter[k as keyof SegmentFilter] !== undefined);
+  if (keys.length === 1 && filter.store) {
+    return (
+      (
+        await db.get<{ n: number }>('SELECT count(*) AS n FROM member_stores WHERE store_id = ?', [
+          filter.store,
+        ])
+      )?.n ?? 0
+    );
+  }
+  if (keys.length === 1 && filter.categories?.length === 1) {
+    return (
+      (
+        await db.get<{ n: number }>('SELECT count(*) AS n FROM member_categories WHERE category = ?', [
+          filter.categories[0],
+        ])
+      )?.n ?? 0
+    );
+  }
+  // Every filter but free-text search reads member_stats alone (tier and consent are copied
+  // there), so a count is answered from its indexes without touching a million member rows.
+  if (!filter.q) {
+    // A single category or store drives the scan: walk its member list and check each member's
+    // statistics (CROSS JOIN fixes that order; the planner would rather scan a wide stats index).
+    const driver =
+      filter.categories?.length === 1 && !filter.store
+        ? {
+            sql: 'member_categories d',
+            on: 'd.category = ?',
+            param: filter.categories[0],
+            rest: { ...filter, categories: undefined },
+          }
+        : filter.store && !filter.categories
+          ? {
+              sql: 'member_stores d',
+              on: 'd.store_id = ?',
+              param: filter.store,
+              rest: { ...filter, store: undefined },
+            }
+          : undefined;
+    if (driver) {
+      const w = segmentWhere(driver.rest);
+      const row = await db.get<{ n: number }>(
+        `SELECT count(*) AS n FROM ${driver.sql} CROSS JOIN member_stats s ON s.member_id = d.member_id WHERE ${driver.on} AND ${w.sql}`,
+        [driver.param, ...w.params],
+      );
+      return row?.n ?? 0;
+    }
+  }
   const w = segmentWhere(filter);
-  // Filters only on members' own columns need no join at all.
-  const needsStats = /\bs\./.test(w.sql);
+  const needsMembers = /\bm\./.test(w.sql);
   const row = await db.get<{ n: number }>(
-    needsStats
+    needsMembers
       ? `SELECT count(*) AS n FROM members m JOIN member_stats s ON s.member_id = m.id WHERE ${w.sql}`
-      : `SELECT count(*) AS n FROM members m WHERE ${w.sql}`,
+      : `SELECT count(*) AS n FROM member_stats s WHERE ${w.sql}`,
     w.params,
   );
   return row?.n ?? 0;
@@ -175,7 +227,13 @@ export interface SavedSegment {
 }
 
 export async function listSegments(db: Queryable): Promise<SavedSegment[]> {
-  const rows = await db.all<{ id: number; name: string; filter: string; createdBy: string; createdAt: string }>(
+  const rows = await db.all<{
+    id: number;
+    name: string;
+    filter: string;
+    createdBy: string;
+    createdAt: string;
+  }>(
     'SELECT id, name, filter, created_by AS createdBy, created_at AS createdAt FROM saved_segments ORDER BY name',
   );
   return rows.map((r) => ({ ...r, filter: SegmentFilter.parse(JSON.parse(r.filter)) }));

@@ -245,46 +245,53 @@ export class SqliteDb implements Queryable {
    * every transaction of the group is rejected and nothing of it is kept.
    */
   private async runGroup(first: Task): Promise<void> {
+    let name = `tx_${++this.savepoints}`;
     try {
       // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
       // writes can fail with SQLITE_BUSY halfway if another process (the seed CLI) wrote in between.
-      await this.raw('BEGIN IMMEDIATE');
+      await this.raw(`BEGIN IMMEDIATE; SAVEPOINT ${name}`);
     } catch (err) {
+      await this.raw('ROLLBACK').catch(() => undefined);
       first.reject(err);
       return;
     }
     const done: Array<{ task: Task; result: unknown }> = [];
     let failed: unknown;
     for (let task: Task | undefined = first; task; ) {
-      const name = `tx_${++this.savepoints}`;
       const tx: TxScope = { db: this, active: true, depth: 0 };
       let ok = false;
       let result: unknown;
+      let error: unknown;
       try {
-        await this.raw(`SAVEPOINT ${name}`);
         result = await scope.run(tx, task.run);
         ok = true;
-        await this.raw(`RELEASE ${name}`);
       } catch (err) {
-        tx.active = false;
-        const undone = ok
-          ? Promise.reject(err)
-          : this.raw(`ROLLBACK TO ${name}`).then(() => this.raw(`RELEASE ${name}`));
-        // If the savepoint cannot be undone (SQLite may have rolled the whole transaction back,
-        // e.g. after SQLITE_FULL), the group as a whole is lost.
-        await undone.then(
-          () => task!.reject(err),
-          () => {
-            failed = err;
-            task!.reject(err);
-          },
-        );
+        error = err;
       } finally {
         tx.active = false;
       }
-      if (failed) break;
+      // Closing this savepoint and opening the next one's share a round trip: on a busy server
+      // that is one statement fewer per transaction.
+      const next =
+        this.tasks[0]?.kind === 'tx' && done.length + 1 < MAX_GROUP ? this.tasks.shift() : undefined;
+      const nextName = next ? `tx_${++this.savepoints}` : undefined;
+      const close = ok ? `RELEASE ${name}` : `ROLLBACK TO ${name}; RELEASE ${name}`;
+      try {
+        await this.raw(nextName ? `${close}; SAVEPOINT ${nextName}` : close);
+      } catch (err) {
+        // The transaction's state is unknown now (SQLite may have rolled it all back, e.g. after
+        // SQLITE_FULL): the group is lost as a whole. The next task never ran; it goes back first
+        // in line for the next group.
+        failed = err;
+        if (ok) done.push({ task, result });
+        else task.reject(error);
+        if (next) this.tasks.unshift(next);
+        break;
+      }
       if (ok) done.push({ task, result });
-      task = this.tasks[0]?.kind === 'tx' && done.length < MAX_GROUP ? this.tasks.shift() : undefined;
+      else task.reject(error);
+      task = next;
+      if (nextName) name = nextName;
     }
     try {
       if (failed) throw failed;

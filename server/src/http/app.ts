@@ -13,6 +13,7 @@ import { clubRoutes } from './routes/club.js';
 import { consoleRoutes, LARGE_BODY_PATHS } from './routes/console.js';
 import { type FleetRouteDeps, fleetRoutes } from './routes/fleet.js';
 import { posRoutes } from './routes/pos.js';
+import { posClubExtraRoutes } from './routes/pos-club-extras.js';
 import { rewardRoutes } from './routes/rewards.js';
 import { signupRoutes } from './routes/signup.js';
 
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/api/pos/v1', posRoutes({ db: deps.db, timeZone: deps.policy.timeZone, now }));
+  app.route('/api/pos/v1', posClubExtraRoutes({ db: deps.db, now }));
   app.route('/', rewardRoutes({ db: deps.db, now, timeZone: deps.policy.timeZone }));
   app.route('/', clubRoutes({ db: deps.db, now }));
   app.route('/', signupRoutes({ db: deps.db, sms: deps.sms ?? new LogSmsSender(deps.logger), now }));

@@ -59,6 +59,11 @@ export function openApiDocument() {
     components: {
       securitySchemes: {
         storeKey: { type: 'http', scheme: 'bearer', description: 'per-store API key (bgk_…)' },
+        operatorSession: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'operator session token from POST /api/auth/login (or its cookie plus X-CSRF-Token)',
+        },
       },
       schemas: { ApiError: schema(ApiError), MemberView: schema(MemberView) },
     },
@@ -117,6 +122,22 @@ export function openApiDocument() {
           ...posErrors,
         },
       ),
+      // Beside the engine's POS API, for the console's reports and campaigns (routes/pos-club-extras.ts).
+      '/api/pos/v1/anonymous-sales': post(
+        'Record a sale to a shopper without a card (idempotent by receiptId), for the member vs non-member basket',
+        z.object({ receiptId: z.string().min(1).max(64), amountMinor: z.number().int().positive() }).strict(),
+        { 201: ok('recorded'), 200: ok('replay: already recorded'), ...posErrors },
+      ),
+      '/api/pos/v1/campaign-codes/redeem': post(
+        'Redeem a campaign discount code once',
+        z.object({ code: z.string().min(4).max(32), receiptId: z.string().min(1).max(64) }).strict(),
+        {
+          200: ok('member and discount percent'),
+          404: error('unknown-code'),
+          409: error('code already used or expired'),
+          ...posErrors,
+        },
+      ),
       '/api/members/{id}': {
         get: {
           summary: 'Member view',
@@ -141,6 +162,7 @@ export function openApiDocument() {
             },
             false,
           ).post,
+          security: [{ operatorSession: [] }],
           parameters: [idParam],
         },
       },
@@ -152,6 +174,7 @@ export function openApiDocument() {
             { 200: ok('points returned'), 409: error('voucher-used or voucher-cancelled') },
             false,
           ).post,
+          security: [{ operatorSession: [] }],
           parameters: [idParam],
         },
       },
@@ -163,6 +186,7 @@ export function openApiDocument() {
             { 200: ok('replaced'), 409: error('card-taken') },
             false,
           ).post,
+          security: [{ operatorSession: [] }],
           parameters: [idParam],
         },
       },
@@ -199,7 +223,11 @@ export function openApiDocument() {
         },
       },
       '/api/fraud/alerts': {
-        get: { summary: 'Open fraud alerts for the console', responses: { 200: ok('alerts') } },
+        get: {
+          summary: 'Open fraud alerts for the console',
+          security: [{ operatorSession: [] }],
+          responses: { 200: ok('alerts'), 401: error('unauthenticated') },
+        },
       },
     },
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { HttpSmsProvider } from './providers/http-sms.js';
 import { LogProvider } from './providers/log.js';
 import type { MessageProvider } from './providers/provider.js';
+import { SmtpProvider } from './providers/smtp.js';
 
 const Env = z.object({
   SMS_GATEWAY_URL: z.url().optional(),
@@ -11,13 +12,21 @@ const Env = z.object({
   /** `Header: value` pairs separated by newlines, e.g. an API key header. */
   SMS_GATEWAY_HEADERS: z.string().optional(),
   SMS_GATEWAY_LOCAL_NUMBERS: z.enum(['true', 'false']).default('false'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'smtp://user:pass@host:587 or smtps://…')
+    .optional(),
+  SMTP_FROM: z.string().min(3).default('Bashgah <no-reply@localhost>'),
 });
 
 /**
  * Message providers from the environment: an HTTP SMS gateway when SMS_GATEWAY_URL is set, else
- * the log; email through the log (SMTP is not wired yet).
+ * the log; email over SMTP when SMTP_URL is set, else the log.
  */
-export function messageProvidersFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Partial<Record<'sms' | 'email', MessageProvider>> {
+export function messageProvidersFromEnv(
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Partial<Record<'sms' | 'email', MessageProvider>> {
   const e = Env.parse(env);
   const headers = Object.fromEntries(
     (e.SMS_GATEWAY_HEADERS ?? '')
@@ -26,7 +35,16 @@ export function messageProvidersFromEnv(env: NodeJS.ProcessEnv, logger: Logger):
       .filter((p): p is [string, string] => p.length === 2 && p[0]!.trim() !== ''),
   );
   const sms = e.SMS_GATEWAY_URL
-    ? new HttpSmsProvider({ url: e.SMS_GATEWAY_URL, bodyTemplate: e.SMS_GATEWAY_BODY, contentType: e.SMS_GATEWAY_CONTENT_TYPE, headers, localNumbers: e.SMS_GATEWAY_LOCAL_NUMBERS === 'true' })
+    ? new HttpSmsProvider({
+        url: e.SMS_GATEWAY_URL,
+        bodyTemplate: e.SMS_GATEWAY_BODY,
+        contentType: e.SMS_GATEWAY_CONTENT_TYPE,
+        headers,
+        localNumbers: e.SMS_GATEWAY_LOCAL_NUMBERS === 'true',
+      })
     : new LogProvider(logger, 'sms');
-  return { sms, email: new LogProvider(logger, 'email') };
+  const email = e.SMTP_URL
+    ? new SmtpProvider({ url: e.SMTP_URL, from: e.SMTP_FROM })
+    : new LogProvider(logger, 'email');
+  return { sms, email };
 }

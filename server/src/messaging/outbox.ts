@@ -30,7 +30,11 @@ interface MemberContact {
  * marketing message needs marketing consent, and a member without a number or address cannot be
  * reached. Either way there is a row in message_log, so the member page shows what happened.
  */
-export async function enqueueMessage(db: Queryable, m: EnqueueInput, now: Date): Promise<'queued' | 'skipped' | 'duplicate'> {
+export async function enqueueMessage(
+  db: Queryable,
+  m: EnqueueInput,
+  now: Date,
+): Promise<'queued' | 'skipped' | 'duplicate'> {
   const c = await db.get<MemberContact>(
     'SELECT phone, email, lang, consent_marketing, messages_opt_out_at, display_name, number FROM members WHERE id = ?',
     [m.memberId],
@@ -80,7 +84,12 @@ export interface DeliveryOptions {
 
 /** Minutes since midnight in the club's time zone. */
 function clubMinutes(now: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return get('hour') * 60 + get('minute');
 }
@@ -88,7 +97,11 @@ function clubMinutes(now: Date, timeZone: string): number {
 const toMinutes = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
 
 /** How long until quiet hours end, or 0 when it is not quiet now. Handles windows across midnight. */
-export function quietDelayMs(now: Date, quiet: ClubSettings['messages']['quietHours'], timeZone: string): number {
+export function quietDelayMs(
+  now: Date,
+  quiet: ClubSettings['messages']['quietHours'],
+  timeZone: string,
+): number {
   if (!quiet) return 0;
   const t = clubMinutes(now, timeZone);
   const s = toMinutes(quiet.start);
@@ -104,9 +117,21 @@ export function quietDelayMs(now: Date, quiet: ClubSettings['messages']['quietHo
  * maxAttempts, then marked failed with the last error; a permanent failure is failed at once.
  * During quiet hours only transactional messages go; the others wait for the end of the window.
  */
-export async function deliverDue(db: Queryable, o: DeliveryOptions, now: Date): Promise<{ sent: number; failed: number; deferred: number; retried: number }> {
+export async function deliverDue(
+  db: Queryable,
+  o: DeliveryOptions,
+  now: Date,
+): Promise<{ sent: number; failed: number; deferred: number; retried: number }> {
   const out = { sent: 0, failed: 0, deferred: 0, retried: 0 };
-  const due = await db.all<{ id: number; channel: 'sms' | 'email'; kind: MessageKind; recipient: string; body: string; subject: string | null; attempts: number }>(
+  const due = await db.all<{
+    id: number;
+    channel: 'sms' | 'email';
+    kind: MessageKind;
+    recipient: string;
+    body: string;
+    subject: string | null;
+    attempts: number;
+  }>(
     `SELECT id, channel, kind, recipient, body, subject, attempts FROM message_log
      WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
     [now.toISOString(), o.batch ?? 200],
@@ -116,13 +141,19 @@ export async function deliverDue(db: Queryable, o: DeliveryOptions, now: Date): 
   const base = o.backoffMs ?? 30_000;
   for (const m of due) {
     if (quiet > 0 && !TRANSACTIONAL.has(m.kind)) {
-      await db.run("UPDATE message_log SET next_attempt_at = ?, reason = 'quiet-hours' WHERE id = ?", [new Date(now.getTime() + quiet).toISOString(), m.id]);
+      await db.run("UPDATE message_log SET next_attempt_at = ?, reason = 'quiet-hours' WHERE id = ?", [
+        new Date(now.getTime() + quiet).toISOString(),
+        m.id,
+      ]);
       out.deferred++;
       continue;
     }
     const provider = o.providers[m.channel];
     if (!provider) {
-      await db.run("UPDATE message_log SET status = 'failed', reason = ? WHERE id = ?", [`no ${m.channel} provider configured`, m.id]);
+      await db.run("UPDATE message_log SET status = 'failed', reason = ? WHERE id = ?", [
+        `no ${m.channel} provider configured`,
+        m.id,
+      ]);
       out.failed++;
       continue;
     }
@@ -139,10 +170,16 @@ export async function deliverDue(db: Queryable, o: DeliveryOptions, now: Date): 
       const reason = (err as Error).message.slice(0, 300);
       if (retryable && attempts < max) {
         const next = new Date(now.getTime() + base * 2 ** (attempts - 1)).toISOString();
-        await db.run('UPDATE message_log SET attempts = ?, next_attempt_at = ?, reason = ?, provider = ? WHERE id = ?', [attempts, next, reason, provider.name, m.id]);
+        await db.run(
+          'UPDATE message_log SET attempts = ?, next_attempt_at = ?, reason = ?, provider = ? WHERE id = ?',
+          [attempts, next, reason, provider.name, m.id],
+        );
         out.retried++;
       } else {
-        await db.run("UPDATE message_log SET status = 'failed', attempts = ?, reason = ?, provider = ?, next_attempt_at = NULL WHERE id = ?", [attempts, reason, provider.name, m.id]);
+        await db.run(
+          "UPDATE message_log SET status = 'failed', attempts = ?, reason = ?, provider = ?, next_attempt_at = NULL WHERE id = ?",
+          [attempts, reason, provider.name, m.id],
+        );
         out.failed++;
         o.logger.warn({ messageId: m.id, reason }, 'message failed');
       }

@@ -5,12 +5,14 @@ import { silentLogger, tempDb } from '../../test/helpers.js';
 import { campaignResults, createCampaign, redeemCampaignCode, runCampaign } from '../campaigns/campaigns.js';
 import { DEFAULT_CLUB_SETTINGS, saveClubSettings } from '../console/club-settings.js';
 import { importMembers } from '../console/members.js';
+import { credit } from '../engine/ledger.js';
 import { HttpSmsProvider } from './providers/http-sms.js';
 import { createMessagingScheduler } from './scheduler.js';
 
 /** An SMS gateway stand-in on loopback: records each request; answers with the queued statuses, then 200. */
 async function gateway() {
-  const requests: Array<{ body: any; headers: http.IncomingHttpHeaders }> = [];
+  const requests: Array<{ body: { receptor: string; message: string }; headers: http.IncomingHttpHeaders }> =
+    [];
   const statuses: number[] = [];
   const server = http.createServer((req, res) => {
     let data = '';
@@ -18,7 +20,9 @@ async function gateway() {
     req.on('end', () => {
       requests.push({ body: JSON.parse(data), headers: req.headers });
       const status = statuses.shift() ?? 200;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `g${requests.length}` }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: `g${requests.length}` }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -43,14 +47,29 @@ describe('messaging', () => {
       now: () => clock,
       maxAttempts: 3,
       backoffMs: 60_000,
-      providers: { sms: new HttpSmsProvider({ url: gw.url, bodyTemplate: '{"receptor":"{{to}}","message":"{{text}}"}', headers: { apikey: 'k1' }, localNumbers: true }) },
+      providers: {
+        sms: new HttpSmsProvider({
+          url: gw.url,
+          bodyTemplate: '{"receptor":"{{to}}","message":"{{text}}"}',
+          headers: { apikey: 'k1' },
+          localNumbers: true,
+        }),
+      },
     });
 
   beforeEach(async () => {
     t = await tempDb();
     gw = await gateway();
     clock = DAYTIME;
-    await saveClubSettings(t.db, { ...DEFAULT_CLUB_SETTINGS, messages: { ...DEFAULT_CLUB_SETTINGS.messages, expiryReminderDays: 0, winBackEveryDays: 0 } }, 'test', DAYTIME);
+    await saveClubSettings(
+      t.db,
+      {
+        ...DEFAULT_CLUB_SETTINGS,
+        messages: { ...DEFAULT_CLUB_SETTINGS.messages, expiryReminderDays: 0, winBackEveryDays: 0 },
+      },
+      'test',
+      DAYTIME,
+    );
     const r = await importMembers(
       t.db,
       [
@@ -62,16 +81,33 @@ describe('messaging', () => {
       DAYTIME,
     );
     expect(r).toEqual({ imported: 3 });
-    await t.db.run("UPDATE members SET messages_opt_out_at = ? WHERE number = 1003", [DAYTIME.toISOString()]);
+    // As if they had signed up at the kiosk (imported members get no welcome).
+    await t.db.run('UPDATE members SET consent_terms_at = created_at');
+    await t.db.run('UPDATE members SET messages_opt_out_at = ? WHERE number = 1003', [DAYTIME.toISOString()]);
   });
   afterEach(async () => {
     await gw.close();
     await t.cleanup();
   });
 
-  const log = () => t.db.all<{ member_id: string; kind: string; status: string; reason: string | null; attempts: number; body: string }>('SELECT member_id, kind, status, reason, attempts, body FROM message_log ORDER BY id');
+  const log = () =>
+    t.db.all<{
+      member_id: string;
+      kind: string;
+      status: string;
+      reason: string | null;
+      attempts: number;
+      body: string;
+    }>('SELECT member_id, kind, status, reason, attempts, body FROM message_log ORDER BY id');
 
   it('sends welcome and birthday texts through the gateway, respecting consent and opt-out, once', async () => {
+    // Imported later, never signed up at a kiosk: no welcome.
+    await importMembers(
+      t.db,
+      [{ name: 'Old customer', phone: '09121110004', consent_marketing: 'yes' }],
+      'test',
+      DAYTIME,
+    );
     const s = scheduler();
     await s.tick();
     await s.tick();
@@ -99,7 +135,10 @@ describe('messaging', () => {
     await s.tick();
     const rows = await log();
     expect(rows.find((r) => r.kind === 'welcome' && r.member_id === 'm-1001')?.status).toBe('sent');
-    expect(rows.find((r) => r.kind === 'birthday')).toMatchObject({ status: 'queued', reason: 'quiet-hours' });
+    expect(rows.find((r) => r.kind === 'birthday')).toMatchObject({
+      status: 'queued',
+      reason: 'quiet-hours',
+    });
     expect(gw.requests.map((r) => r.body.message).some((m: string) => m.includes('birthday'))).toBe(false);
     clock = new Date('2025-06-02T04:31:00.000Z'); // 08:01 next morning
     await s.tick();
@@ -134,21 +173,81 @@ describe('messaging', () => {
     expect(failed.every((r) => r.attempts === 1)).toBe(true);
   });
 
+  it('sends expiry reminders and, after the nightly RFM, win-backs to at-risk members', async () => {
+    await saveClubSettings(
+      t.db,
+      {
+        ...DEFAULT_CLUB_SETTINGS,
+        messages: {
+          ...DEFAULT_CLUB_SETTINGS.messages,
+          welcome: false,
+          birthday: false,
+          expiryReminderDays: 14,
+          winBackEveryDays: 60,
+        },
+      },
+      'test',
+      DAYTIME,
+    );
+    const buy = (member: string, receipt: string, daysAgo: number) =>
+      t.db.run(
+        `INSERT INTO purchases (store_id, receipt_id, member_id, amount_minor, currency, lines, request_hash, points, rules_version, breakdown, created_at)
+         VALUES ('S1', ?, ?, 100000, 'IRR', '[]', 'h', 0, 0, '{}', ?)`,
+        [receipt, member, new Date(DAYTIME.getTime() - daysAgo * 86_400_000).toISOString()],
+      );
+    for (const [i, d] of [200, 210, 220].entries()) await buy('m-1001', `A${i}`, d);
+    await buy('m-1002', 'S0', 1);
+    await credit(t.db, { memberId: 'm-1001', kind: 'earn', points: 75, cause: 'test' }, DAYTIME, {
+      expiresAt: new Date(DAYTIME.getTime() + 5 * 86_400_000),
+    });
+    const s = scheduler();
+    await s.tick();
+    await s.tick();
+    const rows = await log();
+    expect(rows.filter((r) => r.kind === 'win-back').map((r) => [r.member_id, r.status])).toEqual([
+      ['m-1001', 'sent'],
+    ]);
+    const reminder = rows.find((r) => r.kind === 'expiry-reminder');
+    expect(reminder).toMatchObject({ member_id: 'm-1001', status: 'sent' });
+    expect(reminder!.body).toBe('75 of your points expire on 06/06/2025. Use them before then.');
+    const seg = await t.db.get<{ rfm_segment: string }>(
+      "SELECT rfm_segment FROM member_stats WHERE member_id = 'm-1001'",
+    );
+    expect(seg?.rfm_segment).toBe('at-risk');
+  });
+
   it('runs a campaign to a segment: bonus points, messages to the reachable, results', async () => {
     const id = await createCampaign(
       t.db,
-      { name: 'Summer', segment: { reachable: true }, action: { type: 'discount-code', percent: 10, validDays: 14, text: { fa: 'کد تخفیف شما: {{code}}', en: 'Your discount code: {{code}}' } } },
+      {
+        name: 'Summer',
+        segment: { reachable: true },
+        action: {
+          type: 'discount-code',
+          percent: 10,
+          validDays: 14,
+          text: { fa: 'کد تخفیف شما: {{code}}', en: 'Your discount code: {{code}}' },
+        },
+      },
       'otto',
       DAYTIME,
     );
     await runCampaign(t.db, id, DAYTIME);
     await runCampaign(t.db, id, DAYTIME); // a second run reaches no one twice
-    const members = await t.db.all<{ member_id: string; code: string }>('SELECT member_id, code FROM campaign_members WHERE campaign_id = ?', [id]);
+    const members = await t.db.all<{ member_id: string; code: string }>(
+      'SELECT member_id, code FROM campaign_members WHERE campaign_id = ?',
+      [id],
+    );
     expect(members.map((m) => m.member_id)).toEqual(['m-1001']);
     await scheduler().tick();
     expect(gw.requests.some((r) => r.body.message === `Your discount code: ${members[0]!.code}`)).toBe(true);
-    expect(await redeemCampaignCode(t.db, members[0]!.code.toLowerCase(), 'S1', 'R9', DAYTIME)).toMatchObject({ ok: true, percent: 10 });
-    expect(await redeemCampaignCode(t.db, members[0]!.code, 'S1', 'R9', DAYTIME)).toMatchObject({ ok: false, reason: 'already-used' });
+    expect(await redeemCampaignCode(t.db, members[0]!.code.toLowerCase(), 'S1', 'R9', DAYTIME)).toMatchObject(
+      { ok: true, percent: 10 },
+    );
+    expect(await redeemCampaignCode(t.db, members[0]!.code, 'S1', 'R9', DAYTIME)).toMatchObject({
+      ok: false,
+      reason: 'already-used',
+    });
     await t.db.run(
       `INSERT INTO purchases (store_id, receipt_id, member_id, amount_minor, currency, lines, request_hash, points, rules_version, breakdown, created_at)
        VALUES ('S1', 'R9', 'm-1001', 700000, 'IRR', '[]', 'h', 0, 0, '{}', ?)`,

@@ -9,7 +9,10 @@ export const ReportRange = z
   })
   .strict()
   .refine((r) => r.from <= r.to, { message: 'from must be on or before to', path: ['to'] })
-  .refine((r) => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 <= 3660, { message: 'at most ten years', path: ['to'] });
+  .refine((r) => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 <= 3660, {
+    message: 'at most ten years',
+    path: ['to'],
+  });
 export type ReportRange = z.infer<typeof ReportRange>;
 
 /** The zone's offset from UTC in minutes at an instant (Tehran: +210). */

@@ -41,7 +41,10 @@ const SEGMENT_CASE = `CASE
  * for clearing, in one transaction). Members who bought before the window but not in it are
  * 'lost'; members who never bought have no segment.
  */
-export async function computeRfm(db: Queryable, opts: { now: Date; windowDays: number }): Promise<{ scored: number }> {
+export async function computeRfm(
+  db: Queryable,
+  opts: { now: Date; windowDays: number },
+): Promise<{ scored: number }> {
   const since = new Date(opts.now.getTime() - opts.windowDays * 86_400_000).toISOString();
   const at = opts.now.toISOString();
   return db.transaction(async () => {

@@ -18,7 +18,8 @@ const MessageQuery = z.object({
 export function consoleCampaignRoutes(deps: ConsoleDeps) {
   const app = new Hono<OperatorEnv>();
   const { viewer, operator } = deps.roles;
-  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) => c.get('session').operator.username;
+  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) =>
+    c.get('session').operator.username;
 
   app.get('/campaigns', viewer, async (c) => {
     const ids = await deps.db.all<{ id: number }>('SELECT id FROM campaigns ORDER BY id DESC LIMIT 100');
@@ -30,7 +31,8 @@ export function consoleCampaignRoutes(deps: ConsoleDeps) {
     const audience = await countMembers(deps.db, body.segment);
     const id = await createCampaign(deps.db, body, actor(c), deps.now());
     // Immediate campaigns run now, inside the request, so the operator sees the result at once.
-    if (!body.scheduledAt || new Date(body.scheduledAt) <= deps.now()) await runCampaign(deps.db, id, deps.now());
+    if (!body.scheduledAt || new Date(body.scheduledAt) <= deps.now())
+      await runCampaign(deps.db, id, deps.now());
     return c.json({ audience, campaign: await campaignResults(deps.db, id) }, 201);
   });
 
@@ -42,9 +44,22 @@ export function consoleCampaignRoutes(deps: ConsoleDeps) {
 
   app.post('/campaigns/:id/cancel', operator, async (c) => {
     const id = Number(c.req.param('id'));
-    const r = await deps.db.run("UPDATE campaigns SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'", [id]);
-    if (r.changes === 0) throw new HttpError(409, 'campaign-not-scheduled', 'only a scheduled campaign can be cancelled');
-    await audit(deps.db, { actor: actor(c), action: 'campaign.cancel', subject: `campaign:${id}`, details: { before: 'scheduled', after: 'cancelled' } }, deps.now());
+    const r = await deps.db.run(
+      "UPDATE campaigns SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
+      [id],
+    );
+    if (r.changes === 0)
+      throw new HttpError(409, 'campaign-not-scheduled', 'only a scheduled campaign can be cancelled');
+    await audit(
+      deps.db,
+      {
+        actor: actor(c),
+        action: 'campaign.cancel',
+        subject: `campaign:${id}`,
+        details: { before: 'scheduled', after: 'cancelled' },
+      },
+      deps.now(),
+    );
     return c.json({ campaign: await campaignResults(deps.db, id) });
   });
 
@@ -52,8 +67,14 @@ export function consoleCampaignRoutes(deps: ConsoleDeps) {
     const q = parseInput(MessageQuery, c.req.query(), 'query');
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.status) where.push('status = ?'), params.push(q.status);
-    if (q.kind) where.push('kind = ?'), params.push(q.kind);
+    if (q.status) {
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    if (q.kind) {
+      where.push('kind = ?');
+      params.push(q.kind);
+    }
     const rows = await deps.db.all(
       `SELECT id, member_id AS memberId, channel, kind, recipient, body, status, reason, attempts, provider, campaign_id AS campaignId,
          created_at AS createdAt, sent_at AS sentAt FROM message_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,

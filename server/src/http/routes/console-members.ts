@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { stream } from 'hono/streaming';
 import { z } from 'zod';
+import { roleAtLeast } from '../../auth/operators.js';
 import { csvLine, csvObjects } from '../../console/csv.js';
 import {
   Adjustment,
@@ -17,9 +18,15 @@ import {
   revealPhoneAudit,
   updateMember,
 } from '../../console/members.js';
-import { countMembers, getSegment, listMembers, listSegments, SegmentFilter } from '../../console/segments.js';
+import {
+  countMembers,
+  getSegment,
+  listMembers,
+  listSegments,
+  SegmentFilter,
+} from '../../console/segments.js';
 import { audit } from '../../engine/fraud.js';
-import { roleAtLeast } from '../../auth/operators.js';
+import { maskPhone } from '../../engine/phone.js';
 import { HttpError } from '../errors.js';
 import type { OperatorEnv } from '../middleware/operator-auth.js';
 import { parseInput, parseJsonBody } from '../validation.js';
@@ -46,7 +53,8 @@ const MemberIdParam = z.string().min(1).max(64);
 export function consoleMemberRoutes(deps: ConsoleDeps) {
   const app = new Hono<OperatorEnv>();
   const { viewer, operator, admin } = deps.roles;
-  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) => c.get('session').operator.username;
+  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) =>
+    c.get('session').operator.username;
 
   async function resolveFilter(filter: SegmentFilter, segmentId: number | undefined): Promise<SegmentFilter> {
     if (segmentId === undefined) return filter;
@@ -62,7 +70,12 @@ export function consoleMemberRoutes(deps: ConsoleDeps) {
       listMembers(deps.db, filter, { after: body.after, limit: body.limit }),
       body.count ? countMembers(deps.db, filter) : Promise.resolve(undefined),
     ]);
-    return c.json({ members, count, next: members.length === body.limit ? members.at(-1)?.number : undefined });
+    // Lists never carry full numbers: the member page reveals one on request, audited.
+    return c.json({
+      members: members.map((m) => ({ ...m, phone: m.phone ? maskPhone(m.phone) : null })),
+      count,
+      next: members.length === body.limit ? members.at(-1)?.number : undefined,
+    });
   });
 
   app.get('/members/:id', viewer, async (c) => {
@@ -107,26 +120,41 @@ export function consoleMemberRoutes(deps: ConsoleDeps) {
     bodyLimit({
       maxSize: IMPORT_MAX_BYTES,
       onError: () => {
-        throw new HttpError(413, 'payload-too-large', `an import file may be at most ${IMPORT_MAX_BYTES} bytes; split it`);
+        throw new HttpError(
+          413,
+          'payload-too-large',
+          `an import file may be at most ${IMPORT_MAX_BYTES} bytes; split it`,
+        );
       },
     }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
-      if (!/^text\/csv\b/i.test(type)) throw new HttpError(415, 'unsupported-media-type', 'send the file as text/csv');
+      if (!/^text\/csv\b/i.test(type))
+        throw new HttpError(415, 'unsupported-media-type', 'send the file as text/csv');
       const { header, rows } = csvObjects(await c.req.text());
       const unknown = header.filter((h) => !IMPORT_COLUMNS.includes(h));
       if (!header.includes('name') || !header.includes('phone') || unknown.length > 0) {
-        throw new HttpError(400, 'bad-header', `the header must name columns among ${IMPORT_COLUMNS.join(', ')} (name and phone required)`, {
-          unknown,
-        });
+        throw new HttpError(
+          400,
+          'bad-header',
+          `the header must name columns among ${IMPORT_COLUMNS.join(', ')} (name and phone required)`,
+          {
+            unknown,
+          },
+        );
       }
       if (rows.length === 0) throw new HttpError(400, 'empty-file', 'the file has no data rows');
       if (rows.length > 50_000) throw new HttpError(413, 'too-many-rows', 'at most 50,000 rows per import');
       const r = await importMembers(deps.db, rows, actor(c), deps.now());
       if ('errors' in r) {
-        throw new HttpError(422, 'import-invalid', `${r.errors.length} problem(s) found; nothing was imported`, {
-          errors: r.errors.slice(0, 1000),
-        });
+        throw new HttpError(
+          422,
+          'import-invalid',
+          `${r.errors.length} problem(s) found; nothing was imported`,
+          {
+            errors: r.errors.slice(0, 1000),
+          },
+        );
       }
       deps.logger.info({ imported: r.imported, by: actor(c) }, 'members imported');
       return c.json(r);
@@ -143,8 +171,15 @@ export function consoleMemberRoutes(deps: ConsoleDeps) {
       throw new HttpError(400, 'bad-request', 'filter must be JSON');
     }
     const seg = c.req.query('segment');
-    const filter = await resolveFilter(parseInput(SegmentFilter, json, 'filter'), seg ? Number(seg) : undefined);
-    await audit(deps.db, { actor: actor(c), action: 'members.export', subject: 'members', details: { filter } }, deps.now());
+    const filter = await resolveFilter(
+      parseInput(SegmentFilter, json, 'filter'),
+      seg ? Number(seg) : undefined,
+    );
+    await audit(
+      deps.db,
+      { actor: actor(c), action: 'members.export', subject: 'members', details: { filter } },
+      deps.now(),
+    );
     c.header('content-type', 'text/csv; charset=utf-8');
     c.header('content-disposition', 'attachment; filename="members.csv"');
     return stream(c, async (s) => {
@@ -190,7 +225,16 @@ export function consoleMemberRoutes(deps: ConsoleDeps) {
         'INSERT INTO saved_segments (name, filter, created_by, created_at) VALUES (?, ?, ?, ?)',
         [body.name, JSON.stringify(body.filter), actor(c), at.toISOString()],
       );
-      await audit(deps.db, { actor: actor(c), action: 'segment.create', subject: `segment:${ins.lastID}`, details: { after: body } }, at);
+      await audit(
+        deps.db,
+        {
+          actor: actor(c),
+          action: 'segment.create',
+          subject: `segment:${ins.lastID}`,
+          details: { after: body },
+        },
+        at,
+      );
       return ins.lastID;
     });
     return c.json({ id: r, count: await countMembers(deps.db, body.filter) }, 201);
@@ -207,7 +251,11 @@ export function consoleMemberRoutes(deps: ConsoleDeps) {
     if (!seg) throw new HttpError(404, 'segment-not-found', `no saved segment ${c.req.param('id')}`);
     await deps.db.transaction(async () => {
       await deps.db.run('DELETE FROM saved_segments WHERE id = ?', [seg.id]);
-      await audit(deps.db, { actor: actor(c), action: 'segment.delete', subject: `segment:${seg.id}`, details: { before: seg } }, deps.now());
+      await audit(
+        deps.db,
+        { actor: actor(c), action: 'segment.delete', subject: `segment:${seg.id}`, details: { before: seg } },
+        deps.now(),
+      );
     });
     return c.body(null, 204);
   });

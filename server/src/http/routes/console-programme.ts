@@ -26,7 +26,15 @@ const PreviewBody = z
     amountMinor: z.number().int().positive().max(1e13),
     tier: z.enum(TIER_CODES),
     lines: z
-      .array(z.object({ category: z.string().min(1).max(32), amountMinor: z.number().int().positive(), quantity: z.number().int().positive().default(1) }).strict())
+      .array(
+        z
+          .object({
+            category: z.string().min(1).max(32),
+            amountMinor: z.number().int().positive(),
+            quantity: z.number().int().positive().default(1),
+          })
+          .strict(),
+      )
       .max(50)
       .default([]),
     at: z.iso.datetime().optional(),
@@ -39,7 +47,8 @@ const Rollback = z.object({ version: z.number().int().positive() }).strict();
 export function consoleProgrammeRoutes(deps: ConsoleDeps & { push: (by: string) => Promise<unknown> }) {
   const app = new Hono<OperatorEnv>();
   const { viewer, admin } = deps.roles;
-  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) => c.get('session').operator.username;
+  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) =>
+    c.get('session').operator.username;
 
   app.get('/programme', viewer, async (c) => {
     const [rules, settings, ruleVersions, settingsVersions] = await Promise.all([
@@ -52,7 +61,9 @@ export function consoleProgrammeRoutes(deps: ConsoleDeps & { push: (by: string) 
   });
 
   app.get('/programme/rules/:version', viewer, async (c) => {
-    const row = await deps.db.get<{ config: string }>('SELECT config FROM rule_sets WHERE version = ?', [Number(c.req.param('version'))]);
+    const row = await deps.db.get<{ config: string }>('SELECT config FROM rule_sets WHERE version = ?', [
+      Number(c.req.param('version')),
+    ]);
     if (!row) throw new HttpError(404, 'version-not-found', `no rules version ${c.req.param('version')}`);
     return c.json({ config: JSON.parse(row.config) });
   });
@@ -90,7 +101,16 @@ export function consoleProgrammeRoutes(deps: ConsoleDeps & { push: (by: string) 
         const r = await publishRules(deps.db, config, actor(c), deps.now());
         await audit(
           deps.db,
-          { actor: actor(c), action, subject: 'rules', details: { ...extra, before: { version: before.version, config: before.config }, after: { version: r.version, config: r.config } } },
+          {
+            actor: actor(c),
+            action,
+            subject: 'rules',
+            details: {
+              ...extra,
+              before: { version: before.version, config: before.config },
+              after: { version: r.version, config: r.config },
+            },
+          },
           deps.now(),
         );
         return r;
@@ -113,7 +133,9 @@ export function consoleProgrammeRoutes(deps: ConsoleDeps & { push: (by: string) 
   /** A rollback publishes an old version's config as a new version: history only grows. */
   app.post('/programme/rules/rollback', admin, async (c) => {
     const { version } = await parseJsonBody(c, Rollback);
-    const row = await deps.db.get<{ config: string }>('SELECT config FROM rule_sets WHERE version = ?', [version]);
+    const row = await deps.db.get<{ config: string }>('SELECT config FROM rule_sets WHERE version = ?', [
+      version,
+    ]);
     if (!row) throw new HttpError(404, 'version-not-found', `no rules version ${version}`);
     return publish(c, JSON.parse(row.config), 'rules.rollback', { to: version });
   });
@@ -122,7 +144,16 @@ export function consoleProgrammeRoutes(deps: ConsoleDeps & { push: (by: string) 
     const before = await activeClubSettings(deps.db);
     const version = await deps.db.transaction(async () => {
       const v = await saveClubSettings(deps.db, settings, actor(c), deps.now());
-      await audit(deps.db, { actor: actor(c), action, subject: 'club-settings', details: { ...extra, before, after: { version: v, settings } } }, deps.now());
+      await audit(
+        deps.db,
+        {
+          actor: actor(c),
+          action,
+          subject: 'club-settings',
+          details: { ...extra, before, after: { version: v, settings } },
+        },
+        deps.now(),
+      );
       return v;
     });
     await deps.push(actor(c));

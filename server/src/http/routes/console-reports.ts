@@ -10,7 +10,10 @@ import { parseInput } from '../validation.js';
 import type { ConsoleDeps } from './console-deps.js';
 
 /** Every table behind a chart, as CSV: the same figures the dashboard shows. */
-const TABLES: Record<string, (d: Awaited<ReturnType<typeof dashboard>>) => { columns: string[]; rows: Array<Record<string, unknown>> }> = {
+const TABLES: Record<
+  string,
+  (d: Awaited<ReturnType<typeof dashboard>>) => { columns: string[]; rows: Array<Record<string, unknown>> }
+> = {
   enrolment: (d) => ({ columns: ['day', 'members'], rows: d.enrolmentPerDay }),
   sales: (d) => ({ columns: ['day', 'purchases', 'revenueMinor'], rows: d.salesPerDay }),
   kiosks: (d) => ({ columns: ['deviceId', 'store', 'type', 'events'], rows: d.kioskUsage }),
@@ -40,22 +43,31 @@ export function consoleReportRoutes(deps: ConsoleDeps) {
   const app = new Hono<OperatorEnv>();
   const { viewer, operator } = deps.roles;
 
-  const range = (q: Record<string, string>) => parseInput(ReportRange, { from: q.from, to: q.to, ...(q.store ? { store: q.store } : {}) }, 'range');
+  const range = (q: Record<string, string>) =>
+    parseInput(ReportRange, { from: q.from, to: q.to, ...(q.store ? { store: q.store } : {}) }, 'range');
 
-  app.get('/reports/dashboard', viewer, async (c) => c.json(await dashboard(deps.db, range(c.req.query()), deps.timeZone, deps.now())));
+  app.get('/reports/dashboard', viewer, async (c) =>
+    c.json(await dashboard(deps.db, range(c.req.query()), deps.timeZone, deps.now())),
+  );
 
   app.get('/reports/:table{[a-z]+\\.csv}', viewer, async (c) => {
     const name = c.req.param('table').replace(/\.csv$/, '');
     let table: { columns: string[]; rows: Array<Record<string, unknown>> };
     if (name === 'rfm') {
-      table = { columns: ['segment', 'members', 'avgChurnRisk', 'spendMinor'], rows: await rfmSummary(deps.db) };
+      table = {
+        columns: ['segment', 'members', 'avgChurnRisk', 'spendMinor'],
+        rows: await rfmSummary(deps.db),
+      };
     } else {
       const make = TABLES[name];
-      if (!make) throw new HttpError(404, 'no-such-table', `tables: ${[...Object.keys(TABLES), 'rfm'].join(', ')}`);
+      if (!make)
+        throw new HttpError(404, 'no-such-table', `tables: ${[...Object.keys(TABLES), 'rfm'].join(', ')}`);
       table = make(await dashboard(deps.db, range(c.req.query()), deps.timeZone, deps.now()));
     }
     c.header('content-disposition', `attachment; filename="${name}.csv"`);
-    return c.body(`\uFEFF${toCsv(table.columns, table.rows)}`, 200, { 'content-type': 'text/csv; charset=utf-8' });
+    return c.body(`\uFEFF${toCsv(table.columns, table.rows)}`, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+    });
   });
 
   app.get('/reports/rfm', viewer, async (c) => {

@@ -16,14 +16,26 @@ export const IMAGE_MAX_BYTES = 1024 * 1024;
 
 /** Image types by their first bytes: the content-type header alone is whatever the client says. */
 const SIGNATURES: Array<{ type: string; ext: string; test: (b: Buffer) => boolean }> = [
-  { type: 'image/png', ext: 'png', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  {
+    type: 'image/png',
+    ext: 'png',
+    test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   { type: 'image/jpeg', ext: 'jpg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { type: 'image/webp', ext: 'webp', test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+  {
+    type: 'image/webp',
+    ext: 'webp',
+    test: (b) =>
+      b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
 ];
 
 const RewardPatch = z
   .object({
-    name: z.object({ fa: z.string().min(1).max(80), en: z.string().min(1).max(80) }).strict().optional(),
+    name: z
+      .object({ fa: z.string().min(1).max(80), en: z.string().min(1).max(80) })
+      .strict()
+      .optional(),
     pointsCost: z.number().int().positive().max(10_000_000).optional(),
     stock: z.number().int().min(0).nullable().optional(),
     validFrom: z.iso.datetime().nullable().optional(),
@@ -79,10 +91,13 @@ const view = (r: Row) => ({
 });
 
 /** The rewards catalog: create, edit, retire, images. Every change is audited and pushed to kiosks. */
-export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => Promise<unknown>; uploadDir: string }) {
+export function consoleRewardRoutes(
+  deps: ConsoleDeps & { push: (by: string) => Promise<unknown>; uploadDir: string },
+) {
   const app = new Hono<OperatorEnv>();
   const { viewer, operator } = deps.roles;
-  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) => c.get('session').operator.username;
+  const actor = (c: { get(k: 'session'): { operator: { username: string } } }) =>
+    c.get('session').operator.username;
   const one = async (id: string) => {
     const r = await deps.db.get<Row>('SELECT * FROM rewards WHERE id = ?', [id]);
     if (!r) throw new HttpError(404, 'reward-not-found', `no reward ${id}`);
@@ -105,7 +120,11 @@ export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => 
     }
     await deps.db.transaction(async () => {
       await createReward(deps.db, body, deps.now());
-      await audit(deps.db, { actor: actor(c), action: 'reward.create', subject: `reward:${body.id}`, details: { after: body } }, deps.now());
+      await audit(
+        deps.db,
+        { actor: actor(c), action: 'reward.create', subject: `reward:${body.id}`, details: { after: body } },
+        deps.now(),
+      );
     });
     await deps.push(actor(c));
     return c.json({ reward: view(await one(body.id)) }, 201);
@@ -124,15 +143,31 @@ export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => 
         params.push(v);
       }
     }
-    if (patch.name) sets.push('name_fa = ?', 'name_en = ?'), params.push(patch.name.fa, patch.name.en);
-    if (patch.active !== undefined) sets.push('active = ?'), params.push(patch.active ? 1 : 0);
+    if (patch.name) {
+      sets.push('name_fa = ?', 'name_en = ?');
+      params.push(patch.name.fa, patch.name.en);
+    }
+    if (patch.active !== undefined) {
+      sets.push('active = ?');
+      params.push(patch.active ? 1 : 0);
+    }
     const from = patch.validFrom !== undefined ? patch.validFrom : before.validFrom;
     const to = patch.validTo !== undefined ? patch.validTo : before.validTo;
-    if (from && to && from >= to) throw new HttpError(400, 'invalid-request', 'validTo must be after validFrom');
+    if (from && to && from >= to)
+      throw new HttpError(400, 'invalid-request', 'validTo must be after validFrom');
     if (sets.length > 0) {
       await deps.db.transaction(async () => {
         await deps.db.run(`UPDATE rewards SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
-        await audit(deps.db, { actor: actor(c), action: 'reward.update', subject: `reward:${id}`, details: { before, after: view(await one(id)) } }, deps.now());
+        await audit(
+          deps.db,
+          {
+            actor: actor(c),
+            action: 'reward.update',
+            subject: `reward:${id}`,
+            details: { before, after: view(await one(id)) },
+          },
+          deps.now(),
+        );
       });
       await deps.push(actor(c));
     }
@@ -155,7 +190,8 @@ export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => 
       const sig = SIGNATURES.find((s) => s.test(bytes));
       if (!sig) throw new HttpError(415, 'unsupported-image', 'send a PNG, JPEG or WebP image');
       const claimed = c.req.header('content-type') ?? '';
-      if (claimed && claimed !== sig.type) throw new HttpError(415, 'unsupported-image', `the file is ${sig.type}, not ${claimed}`);
+      if (claimed && claimed !== sig.type)
+        throw new HttpError(415, 'unsupported-image', `the file is ${sig.type}, not ${claimed}`);
       const dir = path.join(deps.uploadDir, 'rewards');
       await mkdir(dir, { recursive: true });
       // Named by content: no operator-supplied text ever reaches the file system.
@@ -164,7 +200,16 @@ export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => 
       await deps.db.transaction(async () => {
         const before = (await one(id)).image;
         await deps.db.run('UPDATE rewards SET image = ? WHERE id = ?', [file, id]);
-        await audit(deps.db, { actor: actor(c), action: 'reward.image', subject: `reward:${id}`, details: { before, after: file, bytes: bytes.length } }, deps.now());
+        await audit(
+          deps.db,
+          {
+            actor: actor(c),
+            action: 'reward.image',
+            subject: `reward:${id}`,
+            details: { before, after: file, bytes: bytes.length },
+          },
+          deps.now(),
+        );
       });
       return c.json({ reward: view(await one(id)) });
     },
@@ -172,10 +217,14 @@ export function consoleRewardRoutes(deps: ConsoleDeps & { push: (by: string) => 
 
   app.get('/rewards/:id/image', viewer, async (c) => {
     const r = await one(c.req.param('id'));
-    if (!r.image || !/^[a-z0-9-]+-[0-9a-f]{16}\.(png|jpg|webp)$/.test(r.image)) throw new HttpError(404, 'no-image', 'this reward has no image');
+    if (!r.image || !/^[a-z0-9-]+-[0-9a-f]{16}\.(png|jpg|webp)$/.test(r.image))
+      throw new HttpError(404, 'no-image', 'this reward has no image');
     const ext = r.image.split('.').pop()!;
     const bytes = await readFile(path.join(deps.uploadDir, 'rewards', r.image));
-    return c.body(new Uint8Array(bytes), 200, { 'content-type': ext === 'jpg' ? 'image/jpeg' : `image/${ext}`, 'cache-control': 'private, max-age=86400' });
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': ext === 'jpg' ? 'image/jpeg' : `image/${ext}`,
+      'cache-control': 'private, max-age=86400',
+    });
   });
 
   return app;

@@ -1,17 +1,17 @@
+import os from 'node:os';
+import path from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { pushToKiosks } from '../../console/kiosk-push.js';
 import type { Queryable } from '../../db/sqlite.js';
 import type { Commands } from '../../fleet/commands.js';
 import { type OperatorEnv, requireOperator } from '../middleware/operator-auth.js';
+import { consoleCampaignRoutes } from './console-campaigns.js';
 import type { ConsoleDeps } from './console-deps.js';
 import { consoleMemberRoutes } from './console-members.js';
-import { consoleRewardRoutes } from './console-rewards.js';
-import { consoleCampaignRoutes } from './console-campaigns.js';
-import { consoleReportRoutes } from './console-reports.js';
-import os from 'node:os';
-import path from 'node:path';
 import { consoleProgrammeRoutes } from './console-programme.js';
-import { pushToKiosks } from '../../console/kiosk-push.js';
+import { consoleReportRoutes } from './console-reports.js';
+import { consoleRewardRoutes } from './console-rewards.js';
 
 export interface ConsoleRouteDeps {
   db: Queryable;
@@ -41,7 +41,14 @@ export function consoleRoutes(d: ConsoleRouteDeps) {
   const push = (by: string) => pushToKiosks(d.db, d.commands, by, deps.now(), deps.logger);
   app.route('/', consoleMemberRoutes(deps));
   app.route('/', consoleProgrammeRoutes({ ...deps, push }));
-  app.route('/', consoleRewardRoutes({ ...deps, push, uploadDir: d.uploadDir ?? path.join(os.tmpdir(), 'bashgah-uploads') }));
+  app.route(
+    '/',
+    consoleRewardRoutes({
+      ...deps,
+      push,
+      uploadDir: d.uploadDir ?? path.join(os.tmpdir(), 'bashgah-uploads'),
+    }),
+  );
   app.route('/', consoleCampaignRoutes(deps));
   app.route('/', consoleReportRoutes(deps));
   return app;

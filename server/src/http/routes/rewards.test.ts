@@ -1,6 +1,7 @@
 import { ApiError } from '@bashgah/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, tempDb } from '../../../test/helpers.js';
+import { createOperator, openSession } from '../../auth/operators.js';
 import { createReward } from '../../engine/rewards.js';
 import { createStore } from '../../engine/stores.js';
 import { verifyVoucherToken } from '../../engine/vouchers.js';
@@ -14,6 +15,7 @@ describe('rewards over HTTP', () => {
   let t: Awaited<ReturnType<typeof tempDb>>;
   let app: ReturnType<typeof createApp>;
   let key: string;
+  let staff: string;
   beforeEach(async () => {
     clock = new Date('2025-05-01T08:00:00.000Z');
     t = await tempDb();
@@ -26,6 +28,12 @@ describe('rewards over HTTP', () => {
     );
     await createReward(t.db, { id: 'cake', name: { fa: 'کیک', en: 'Cake' }, pointsCost: 70 }, clock);
     key = (await createStore(t.db, { id: 'store-1', name: 'Shop 1' })).apiKey;
+    const op = await createOperator(t.db, {
+      username: 'sara',
+      password: 'correct horse battery',
+      role: 'operator',
+    });
+    staff = (await openSession(t.db, op)).token;
     app = createApp({ db: t.db, policy, logger: silentLogger, mqttConnected: () => true, now: () => clock });
   });
   afterEach(() => t.cleanup());
@@ -34,7 +42,7 @@ describe('rewards over HTTP', () => {
     app.request(`/api/members/${memberId}/redemptions`, {
       method: 'POST',
       body: JSON.stringify({ rewardId, requestId }),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${staff}` },
     });
   const redeem = (code: string) =>
     app.request('/api/pos/v1/vouchers/redeem', {
@@ -92,9 +100,19 @@ describe('rewards over HTTP', () => {
     const cancel = await app.request('/api/members/m-1003/vouchers/cancel', {
       method: 'POST',
       body: JSON.stringify({ code: v.code }),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${staff}` },
     });
     expect(await cancel.json()).toMatchObject({ pointsReturned: 70, balance: 2450 });
+  });
+
+  it('takes an operator session to claim or cancel over HTTP (kiosks claim over MQTT)', async () => {
+    const res = await app.request('/api/members/m-1003/redemptions', {
+      method: 'POST',
+      body: JSON.stringify({ rewardId: 'cake', requestId: 'req-000009' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(401);
+    expect(await t.db.get('SELECT count(*) AS n FROM vouchers')).toEqual({ n: 0 });
   });
 
   it('answers a retried claim with the same voucher, and lists the catalog by tier', async () => {

@@ -2,8 +2,9 @@ import { MemberId } from '@bashgah/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Queryable } from '../../db/sqlite.js';
-import { withFraudAlerts } from '../../engine/fraud.js';
+import { audit, withFraudAlerts } from '../../engine/fraud.js';
 import { availableRewards, cancelVoucher, claimReward } from '../../engine/rewards.js';
+import { type OperatorEnv, requireOperator } from '../middleware/operator-auth.js';
 import { parseInput, parseJsonBody } from '../validation.js';
 
 export const ClaimBody = z
@@ -20,7 +21,10 @@ export const CancelBody = z.object({ code: z.string().min(4).max(64) }).strict()
 /** Rewards catalog, claims and cancellations for members. */
 export function rewardRoutes(deps: { db: Queryable; now: () => Date; timeZone: string }) {
   const { db } = deps;
-  const app = new Hono();
+  const app = new Hono<OperatorEnv>();
+  // Members claim and cancel at the kiosk, over MQTT from an authenticated device; over HTTP it is
+  // head-office staff acting for a member, so it takes an operator session.
+  const staff = requireOperator(db, 'operator');
 
   app.get('/api/rewards', async (c) => {
     const tier = parseInput(
@@ -41,7 +45,7 @@ export function rewardRoutes(deps: { db: Queryable; now: () => Date; timeZone: s
     });
   });
 
-  app.post('/api/members/:id/redemptions', async (c) => {
+  app.post('/api/members/:id/redemptions', staff, async (c) => {
     const memberId = parseInput(MemberId, c.req.param('id'), 'member id');
     const body = await parseJsonBody(c, ClaimBody);
     const now = deps.now();
@@ -53,10 +57,22 @@ export function rewardRoutes(deps: { db: Queryable; now: () => Date; timeZone: s
     return c.json(v, v.replay ? 200 : 201);
   });
 
-  app.post('/api/members/:id/vouchers/cancel', async (c) => {
+  app.post('/api/members/:id/vouchers/cancel', staff, async (c) => {
     const memberId = parseInput(MemberId, c.req.param('id'), 'member id');
     const body = await parseJsonBody(c, CancelBody);
-    return c.json(await cancelVoucher(db, { code: body.code, memberId }, deps.now()));
+    const now = deps.now();
+    const result = await cancelVoucher(db, { code: body.code, memberId }, now);
+    await audit(
+      db,
+      {
+        actor: `operator:${c.get('session').operator.username}`,
+        action: 'voucher.cancel',
+        subject: `member:${memberId}`,
+        details: result,
+      },
+      now,
+    );
+    return c.json(result);
   });
 
   return app;

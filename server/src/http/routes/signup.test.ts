@@ -1,6 +1,7 @@
 import { ApiError } from '@bashgah/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, tempDb } from '../../../test/helpers.js';
+import { createOperator, openSession } from '../../auth/operators.js';
 import { MemorySmsSender } from '../../messaging/sms.js';
 import { seedDemo } from '../../seed.js';
 import { createApp } from '../app.js';
@@ -27,11 +28,11 @@ describe('signup over HTTP', () => {
   });
   afterEach(() => t.cleanup());
 
-  const post = (path: string, body: unknown) =>
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
       method: 'POST',
       body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
     });
   const code = async (res: Response) => ApiError.parse(await res.json()).error.code;
   const lastCode = () => /(\d{6})/.exec(sms.sent.at(-1)!.text)![1]!;
@@ -105,12 +106,16 @@ describe('signup over HTTP', () => {
     expect(await members()).toEqual({ n: 3 });
   });
 
-  it('moves an account to a new card and blocks the lost one, with an audit entry', async () => {
-    const res = await post('/api/members/m-1001/cards/replace', {
-      oldCardUid: '04A1B2C3D4E5F6',
-      newCardUid: '04000000000009',
-      actor: 'staff:42',
+  it('moves an account to a new card and blocks the lost one, with an audit entry (staff only)', async () => {
+    const body = { oldCardUid: '04A1B2C3D4E5F6', newCardUid: '04000000000009' };
+    expect((await post('/api/members/m-1001/cards/replace', body)).status).toBe(401);
+    const op = await createOperator(t.db, {
+      username: 'staff42',
+      password: 'correct horse battery',
+      role: 'operator',
     });
+    const { token } = await openSession(t.db, op);
+    const res = await post('/api/members/m-1001/cards/replace', body, { authorization: `Bearer ${token}` });
     expect(res.status).toBe(200);
     expect((await app.request('/api/members?card=04A1B2C3D4E5F6')).status).toBe(404);
     expect(await (await app.request('/api/members?card=04000000000009')).json()).toMatchObject({
@@ -118,8 +123,8 @@ describe('signup over HTTP', () => {
       points: 120,
     });
     expect(await t.db.all('SELECT actor, action FROM audit_log ORDER BY id')).toEqual([
-      { actor: 'staff:42', action: 'card.bind' },
-      { actor: 'staff:42', action: 'card.replace' },
+      { actor: 'operator:staff42', action: 'card.bind' },
+      { actor: 'operator:staff42', action: 'card.replace' },
     ]);
   });
 });

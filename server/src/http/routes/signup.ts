@@ -8,6 +8,7 @@ import { parseBirthday } from '../../engine/jalali.js';
 import { toLatinDigits } from '../../engine/phone.js';
 import { requestOtp, signUp } from '../../engine/signup.js';
 import type { SmsSender } from '../../messaging/sms.js';
+import { type OperatorEnv, requireOperator } from '../middleware/operator-auth.js';
 import { parseInput, parseJsonBody } from '../validation.js';
 import { Phone } from './pos-schemas.js';
 
@@ -55,14 +56,12 @@ export const SignupBody = z
   })
   .strict();
 
-export const ReplaceCardBody = z
-  .object({ oldCardUid: CardUid, newCardUid: CardUid, actor: z.string().min(1).max(64) })
-  .strict();
+export const ReplaceCardBody = z.object({ oldCardUid: CardUid, newCardUid: CardUid }).strict();
 
 /** Signup with an SMS code, card replacement and the fraud alert list for the console. */
 export function signupRoutes(deps: { db: Queryable; sms: SmsSender; now: () => Date }) {
   const { db } = deps;
-  const app = new Hono();
+  const app = new Hono<OperatorEnv>();
 
   app.post('/api/signup/otp', async (c) => {
     const body = await parseJsonBody(c, z.object({ phone: Phone }).strict());
@@ -87,14 +86,16 @@ export function signupRoutes(deps: { db: Queryable; sms: SmsSender; now: () => D
     return c.json(result, 201);
   });
 
-  app.post('/api/members/:id/cards/replace', async (c) => {
+  // Staff only: moving an account to another card is exactly what an account thief would want.
+  app.post('/api/members/:id/cards/replace', requireOperator(db, 'operator'), async (c) => {
     const memberId = parseInput(MemberId, c.req.param('id'), 'member id');
     const b = await parseJsonBody(c, ReplaceCardBody);
-    await replaceCard(db, { memberId, ...b }, deps.now());
+    const actor = `operator:${c.get('session').operator.username}`;
+    await replaceCard(db, { memberId, ...b, actor }, deps.now());
     return c.json({ memberId, cardUid: b.newCardUid, blocked: b.oldCardUid });
   });
 
-  app.get('/api/fraud/alerts', async (c) => {
+  app.get('/api/fraud/alerts', requireOperator(db, 'viewer'), async (c) => {
     const rows = await openFraudAlerts(db);
     return c.json({ alerts: rows.map((r) => ({ ...r, details: JSON.parse(r.details) as unknown })) });
   });

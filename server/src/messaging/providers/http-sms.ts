@@ -25,12 +25,15 @@ export class HttpSmsProvider implements MessageProvider {
   readonly channel = 'sms' as const;
   constructor(private readonly o: HttpSmsOptions) {
     new URL(o.url);
-    if (!o.bodyTemplate.includes('{{text}}')) throw new Error('SMS gateway body template must contain {{text}}');
+    if (!o.bodyTemplate.includes('{{text}}'))
+      throw new Error('SMS gateway body template must contain {{text}}');
   }
 
   async send(msg: OutgoingMessage) {
     const to = this.o.localNumbers && msg.to.startsWith('+98') ? `0${msg.to.slice(3)}` : msg.to;
-    const body = this.o.bodyTemplate.replaceAll('{{to}}', jsonInner(to)).replaceAll('{{text}}', jsonInner(msg.body));
+    const body = this.o.bodyTemplate
+      .replaceAll('{{to}}', jsonInner(to))
+      .replaceAll('{{text}}', jsonInner(msg.body));
     let res: Response;
     try {
       res = await fetch(this.o.url, {
@@ -44,6 +47,9 @@ export class HttpSmsProvider implements MessageProvider {
     }
     const text = (await res.text().catch(() => '')).slice(0, 200);
     if (res.ok) return { ref: text || undefined };
-    throw new DeliveryError(`SMS gateway answered ${res.status}: ${text}`, res.status === 429 || res.status >= 500);
+    throw new DeliveryError(
+      `SMS gateway answered ${res.status}: ${text}`,
+      res.status === 429 || res.status >= 500,
+    );
   }
 }

@@ -9,7 +9,10 @@ export class LogProvider implements MessageProvider {
     readonly channel: 'sms' | 'email' = 'sms',
   ) {}
   async send(msg: OutgoingMessage) {
-    this.logger.info({ channel: this.channel, to: msg.to, subject: msg.subject, text: msg.body }, 'message (log provider)');
+    this.logger.info(
+      { channel: this.channel, to: msg.to, subject: msg.subject, text: msg.body },
+      'message (log provider)',
+    );
     return {};
   }
 }

@@ -2,7 +2,15 @@
  * Automatic messages, in both languages. Variables in {{braces}}; numbers and dates are formatted
  * for the member's language before they are filled in. Texts use the club's own words (glossary).
  */
-export const MESSAGE_KINDS = ['welcome', 'points-earned', 'voucher', 'birthday', 'expiry-reminder', 'win-back', 'campaign'] as const;
+export const MESSAGE_KINDS = [
+  'welcome',
+  'points-earned',
+  'voucher',
+  'birthday',
+  'expiry-reminder',
+  'win-back',
+  'campaign',
+] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Transactional messages go to any member who has not opted out; the rest need marketing consent. */
