@@ -1,20 +1,26 @@
-import {
-  ApiError,
-  type CheckinRequest,
+import type {
+  CheckinRequest,
   CheckinResponse,
-  type ClaimRequest,
+  ClaimRequest,
   ClaimResponse,
   KioskEvent,
-  KioskState,
-  type KioskState as KioskStateT,
-  type SignupOtpResponse,
-  type SignupRequest,
+  KioskState as KioskStateT,
+  SignupOtpResponse,
+  SignupRequest,
   SignupResponse,
 } from '@bashgah/protocol';
+import {
+  parseApiError,
+  parseCheckinResponse,
+  parseClaimResponse,
+  parseKioskEvent,
+  parseKioskState,
+  parseSignupResponse,
+} from './guards.js';
 
 /**
  * Typed client of the device agent's local API (same origin as the kiosk). Every answer is checked
- * against the protocol's schemas: a kiosk that renders a half-understood payload is worse than one
+ * against the protocol's shapes (guards.ts: the schemas' rules without zod's weight on first load): a kiosk that renders a half-understood payload is worse than one
  * that says it lost the agent.
  */
 
@@ -58,9 +64,12 @@ export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): 
     }
     const body: unknown = await res.json().catch(() => undefined);
     if (!res.ok) {
-      const e = ApiError.safeParse(body);
-      throw e.success
-        ? new ApiRequestError(res.status, e.data.error.code, e.data.error.message)
+      let e: ReturnType<typeof parseApiError> | undefined;
+      try {
+        e = parseApiError(body);
+      } catch {}
+      throw e
+        ? new ApiRequestError(res.status, e.error.code, e.error.message)
         : new ApiRequestError(res.status, 'http', `HTTP ${res.status}`);
     }
     try {
@@ -72,19 +81,20 @@ export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): 
 
   return {
     eventsUrl: `${base}/api/events`,
-    getState: (signal) =>
-      call('/api/state', { method: 'GET', signal: signal ?? null }, (v) => KioskState.parse(v)),
+    getState: (signal) => call('/api/state', { method: 'GET', signal: signal ?? null }, parseKioskState),
     checkin: (memberId, signal) => {
       const body: CheckinRequest = { memberId };
       return call(
         '/api/checkin',
         { method: 'POST', body: JSON.stringify(body), signal: signal ?? null },
-        (v) => CheckinResponse.parse(v),
+        parseCheckinResponse,
       );
     },
     claim: (req, signal) =>
-      call('/api/claim', { method: 'POST', body: JSON.stringify(req), signal: signal ?? null }, (v) =>
-        ClaimResponse.parse(v),
+      call(
+        '/api/claim',
+        { method: 'POST', body: JSON.stringify(req), signal: signal ?? null },
+        parseClaimResponse,
       ),
     signupOtp: (phone, signal) =>
       call(
@@ -93,8 +103,10 @@ export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): 
         (v) => v as SignupOtpResponse,
       ),
     signup: (req, signal) =>
-      call('/api/signup', { method: 'POST', body: JSON.stringify(req), signal: signal ?? null }, (v) =>
-        SignupResponse.parse(v),
+      call(
+        '/api/signup',
+        { method: 'POST', body: JSON.stringify(req), signal: signal ?? null },
+        parseSignupResponse,
       ),
     endSession: async () => {
       await fetchImpl(`${base}/api/session/end`, { method: 'POST', keepalive: true }).catch(() => undefined);
@@ -111,10 +123,10 @@ export function parseEvent(data: string): KioskEvent | undefined {
     console.warn('kiosk: SSE data is not JSON', data.slice(0, 200));
     return undefined;
   }
-  const r = KioskEvent.safeParse(json);
-  if (!r.success) {
-    console.warn('kiosk: SSE event does not match the protocol', r.error.issues);
+  try {
+    return parseKioskEvent(json);
+  } catch (err) {
+    console.warn('kiosk: SSE event does not match the protocol', err instanceof Error ? err.message : err);
     return undefined;
   }
-  return r.data;
 }
