@@ -83,6 +83,7 @@ async function stopAll(exitCode: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+const DEMO_ADMIN_PASSWORD = 'bashgah-demo';
 const serverUrl = `http://127.0.0.1:${opts.httpPort}`;
 const kioskUrl = `http://127.0.0.1:${opts.kioskPort}`;
 
@@ -91,6 +92,8 @@ run('server', 'server/dist/main.js', {
   MQTT_PORT: String(opts.mqttPort),
   DATA_DIR: 'data/server',
   SEED_DEMO: 'true',
+  // A demo needs someone to log in as; a real install sets its own (docs/fleet.md).
+  ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? DEMO_ADMIN_PASSWORD,
 });
 await waitForHttp(`${serverUrl}/healthz`, 20_000).catch((e: Error) => {
   console.error(`server did not come up: ${e.message}`);
@@ -114,7 +117,7 @@ console.log(`
 Bashgah is running.
   Kiosk (touchscreen UI):   ${kioskUrl}/
   Central server API:       ${serverUrl}/healthz   ${serverUrl}/api/devices
-  Operator console:         ${serverUrl}/
+  Operator console:         ${serverUrl}/   (user admin, password ${process.env.ADMIN_PASSWORD ? 'from ADMIN_PASSWORD' : DEMO_ADMIN_PASSWORD})
   MQTT broker (embedded):   mqtt://127.0.0.1:${opts.mqttPort}
 
 Tap a demo card:
