@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CardRejection, CardUid } from './card.js';
 import { MemberId, MemberView } from './member-view.js';
+import { MOBILE_PATTERN, SignupForm } from './signup.js';
 import { PrinterState, ReaderState } from './status.js';
 
 /**
@@ -99,14 +100,12 @@ export const CheckinResponse = z.object({ eventId: z.string(), status: z.literal
 export type CheckinResponse = z.infer<typeof CheckinResponse>;
 
 /** Claim a reward for the member on screen; the agent checks it against its offline policy. */
-export const ClaimRequest = z
-  .object({
-    memberId: MemberId,
-    rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
-    /** The screen's language, for the printed voucher. */
-    lang: z.enum(['fa', 'en']).optional(),
-  })
-  .strict();
+export const ClaimRequest = z.object({
+  memberId: MemberId,
+  rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+  /** The screen's language, for the printed voucher. */
+  lang: z.enum(['fa', 'en']).optional(),
+});
 export type ClaimRequest = z.infer<typeof ClaimRequest>;
 
 export const ClaimResponse = z.object({
@@ -118,36 +117,16 @@ export const ClaimResponse = z.object({
 });
 export type ClaimResponse = z.infer<typeof ClaimResponse>;
 
-/** Iranian mobile, 09xxxxxxxxx; Persian or Arabic-Indic digits are accepted and normalised. */
-export const MOBILE_PATTERN = /^09\d{9}$/;
-
 export const SignupOtpRequest = z.object({ phone: z.string().regex(MOBILE_PATTERN) }).strict();
 export type SignupOtpRequest = z.infer<typeof SignupOtpRequest>;
 export const SignupOtpResponse = z.object({ sent: z.literal(true), retryAfterSeconds: z.number().int() });
 export type SignupOtpResponse = z.infer<typeof SignupOtpResponse>;
 
-export const SignupRequest = z
-  .object({
-    phone: z.string().regex(MOBILE_PATTERN),
-    code: z.string().regex(/^\d{6}$/),
-    name: z.string().trim().min(1).max(80),
-    /** Gregorian YYYY-MM-DD (the kiosk converts a Jalali pick before sending). */
-    birthday: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/)
-      .optional(),
-    /** The referring member's number. */
-    referralCode: z
-      .string()
-      .regex(/^\d{1,12}$/)
-      .optional(),
-    consent: z.object({ terms: z.literal(true), marketing: z.boolean() }).strict(),
-    /** `tap`: the agent binds the next card presented; `slip`: no card, print a member slip. */
-    card: z.enum(['tap', 'slip']),
-    /** The screen's language, for the printed slip. */
-    lang: z.enum(['fa', 'en']).optional(),
-  })
-  .strict();
+export const SignupRequest = SignupForm.extend({
+  card: z.enum(['tap', 'slip']),
+  /** The screen's language, for the printed slip. */
+  lang: z.enum(['fa', 'en']).optional(),
+}).strict();
 export type SignupRequest = z.infer<typeof SignupRequest>;
 
 export const SignupResponse = z.object({

@@ -6,6 +6,7 @@ export * from './fleet.js';
 export * from './ids.js';
 export * from './member-view.js';
 export * from './rpc.js';
+export * from './signup.js';
 export * from './status.js';
 export * from './topics.js';
 export * from './version.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CardProof, CardRejection, CardUid } from './card.js';
 import { ULID_PATTERN } from './ids.js';
 import { MemberView } from './member-view.js';
+import { SignupForm } from './signup.js';
 import { PROTOCOL_VERSION } from './version.js';
 
 /**
@@ -29,23 +30,7 @@ export const RpcMethods = {
   },
   /** Creates the member once the code checks out; binds `cardUid` when the member tapped a card. */
   'signup.complete': {
-    params: z
-      .object({
-        phone: z.string().regex(/^09\d{9}$/),
-        code: z.string().regex(/^\d{6}$/),
-        name: z.string().trim().min(1).max(80),
-        birthday: z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/)
-          .optional(),
-        referralCode: z
-          .string()
-          .regex(/^\d{1,12}$/)
-          .optional(),
-        consent: z.object({ terms: z.literal(true), marketing: z.boolean() }).strict(),
-        cardUid: CardUid.optional(),
-      })
-      .strict(),
+    params: SignupForm.extend({ cardUid: CardUid.optional() }),
     result: z.discriminatedUnion('ok', [
       z.object({
         ok: z.literal(true),

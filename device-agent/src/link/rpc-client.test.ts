@@ -1,12 +1,13 @@
 import { type MemberView, newId, type RpcRequest, topics } from '@bashgah/protocol';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sampleMember } from '../../test/fixtures.js';
 import type { AgentEvents } from '../agent-events.js';
 import { EventBus } from '../event-bus.js';
 import type { Link, PublishOptions } from './mqtt-link.js';
 import { RpcClient, RpcError } from './rpc-client.js';
 
-const member: MemberView = {
+const member: MemberView = sampleMember({
   id: 'm1',
   number: 7,
   displayName: 'Reza',
@@ -14,15 +15,7 @@ const member: MemberView = {
   tier: 'bronze',
   cardUid: '04A1B2C3',
   checkinPointsAvailable: 5,
-  asOf: new Date().toISOString(),
-  maskedPhone: null,
-  pointsPending: 0,
-  tierProgress: { measure: 'points', current: 0, nextTier: 'gold', remaining: 5000, windowDays: 365 },
-  expiringSoon: { points: 0, firstExpiresAt: null, withinDays: 30 },
-  rewards: { affordable: [], next: null },
-  punchCards: [],
-  lastActivityAt: null,
-};
+});
 
 /** Records what the client publishes; the real link is exercised in test/link.test.ts. */
 class RecordingLink implements Link {

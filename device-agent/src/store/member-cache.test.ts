@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MemberView } from '@bashgah/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleMember } from '../../test/fixtures.js';
 import { MemberCache } from './member-cache.js';
 import { Sqlite } from './sqlite.js';
 
-const member: MemberView = {
+const member: MemberView = sampleMember({
   id: 'm1',
   number: 1001,
   displayName: 'Sara',
@@ -14,15 +15,7 @@ const member: MemberView = {
   tier: 'silver',
   cardUid: '04A1B2C3',
   checkinPointsAvailable: 10,
-  asOf: new Date().toISOString(),
-  maskedPhone: null,
-  pointsPending: 0,
-  tierProgress: { measure: 'points', current: 0, nextTier: 'gold', remaining: 5000, windowDays: 365 },
-  expiringSoon: { points: 0, firstExpiresAt: null, withinDays: 30 },
-  rewards: { affordable: [], next: null },
-  punchCards: [],
-  lastActivityAt: null,
-};
+});
 
 describe('MemberCache', () => {
   let dir: string;
