@@ -2,9 +2,11 @@ import type {
   Ack,
   CommandRequest,
   EventEnvelope,
+  KioskActionEvent,
   KioskEvent,
   KioskSession,
   RpcResponse,
+  StaffState,
 } from '@bashgah/protocol';
 import type { EventBus } from './event-bus.js';
 import type { PrinterEvents } from './hardware/printer/index.js';
@@ -33,6 +35,10 @@ export type AgentEvents = { [K in keyof CardReaderEvents]: CardReaderEvents[K] }
     session: KioskSession;
     checkin: CheckinEvent;
     claim: ClaimEvent;
+    /** A survey answer's or staff action's progress (queued, then the server's verdict). */
+    action: KioskActionEvent;
+    /** Staff mode opened, asked for a PIN, or closed. */
+    staff: StaffState;
   };
 
 export type AgentBus = EventBus<AgentEvents>;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { CheckinAction } from './actions/checkin.js';
 import { ClaimAction } from './actions/claim.js';
 import { SignupAction } from './actions/signup.js';
+import { SurveyAction } from './actions/survey.js';
 import type { AgentBus, AgentEvents } from './agent-events.js';
 import { createApp } from './api/app.js';
 import { HttpError } from './api/errors.js';
@@ -22,6 +23,7 @@ import { TelemetryPublisher } from './link/telemetry.js';
 import { PrintJobStore } from './print/job-store.js';
 import { PrintService } from './print/print-service.js';
 import { TapSession } from './session/tap-session.js';
+import { StaffMode } from './staff/staff-mode.js';
 import { MemberCache } from './store/member-cache.js';
 import { Outbox } from './store/outbox.js';
 import { DeviceStore } from './store/settings.js';
@@ -172,6 +174,8 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       logger,
       resendAfterMs: timing.resendAfterMs,
     });
+    // Staff cards never reach the member lookup: staff mode sees each tap first.
+    let staff: StaffMode | undefined;
     const session = new TapSession({
       bus,
       cache,
@@ -179,6 +183,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       logger,
       idleMs: config.sessionIdleMs,
       lookupTimeoutMs: config.rpcTimeoutMs,
+      intercept: (tap) => staff?.onTap(tap) ?? false,
     });
     const checkin = new CheckinAction({
       deviceId: config.deviceId,
@@ -200,6 +205,29 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       flush: () => sync.trigger(),
       logger,
     });
+    const survey = new SurveyAction({
+      deviceId: config.deviceId,
+      bus,
+      outbox,
+      session,
+      flush: () => sync.trigger(),
+      logger,
+    });
+    if (config.staffCards.size > 0) {
+      staff = await StaffMode.open({
+        deviceId: config.deviceId,
+        db,
+        bus,
+        outbox,
+        session,
+        print,
+        cards: config.staffCards,
+        idleMs: config.staffIdleMs,
+        flush: () => sync.trigger(),
+        logger,
+      });
+    }
+    const staffMode = staff;
     const signup = new SignupAction({ rpc, session, print, logger, rpcTimeoutMs: config.rpcTimeoutMs });
     // The daily visit is recorded on the tap itself: once per tap, when the view offers points.
     let checkedInTap: string | undefined;
@@ -261,6 +289,7 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
         .settings()
         .then((s) => (s.maintenanceMessage ? { maintenanceMessage: s.maintenanceMessage } : {}))),
       printer: print.state(),
+      ...(staffMode ? { staff: staffMode.state() } : {}),
     });
     const inService = async () => {
       // Out of service: the kiosk shows so, and no member action is taken behind that screen.
@@ -292,6 +321,11 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
         await inService();
         return signup.signup(req, req.lang ?? 'fa', signal);
       },
+      survey: async (req) => {
+        await inService();
+        return survey.answer(req);
+      },
+      ...(staffMode ? { staff: staffMode } : {}),
       endSession: () => session.end(),
       simTap: sim ? (uid) => void sim.tap(uid) : undefined,
       kioskUiDir: config.kioskUiDir,
@@ -333,6 +367,8 @@ export async function startAgent(config: AgentConfig, deps: StartAgentDeps): Pro
       () => commands.stop(),
       () => checkin.stop(),
       () => claims.stop(),
+      () => survey.stop(),
+      () => staffMode?.stop(),
       () => offAutoCheckin(),
       () => session.stop(),
     );

@@ -11,6 +11,9 @@ export class ConfigError extends Error {
 // Resolved from this file (src/ or dist/ alike) so the agent finds the UI whatever its cwd is.
 const DEFAULT_KIOSK_UI_DIR = fileURLToPath(new URL('../../kiosk-ui/dist', import.meta.url));
 
+const STAFF_ENTRY =
+  '[0-9A-Fa-f]{8,20}:[a-z0-9][a-z0-9-]{0,31}:scrypt\\.[A-Za-z0-9_-]{16,64}\\.[A-Za-z0-9_-]{40,64}';
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 const bool = z
@@ -63,11 +66,19 @@ const EnvSchema = z.object({
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   /** Vouchers one card may claim at this kiosk per day (also bounds offline claims). */
   CLAIMS_PER_CARD_PER_DAY: int(3, 1, 100),
-  /** Staff PINs by staff card UID: `UID:PIN,UID:PIN` (PIN 4-8 digits). Empty: no staff mode. */
+  /**
+   * Staff cards: `UID:name:PINHASH,...`, each entry made by `bashgah-agent staff-pin UID name` (the
+   * PIN is stored hashed, never in clear). Empty: no staff mode.
+   */
   STAFF_CARDS: z
     .string()
-    .regex(/^([0-9A-Fa-f]{8,20}:\d{4,8})(,[0-9A-Fa-f]{8,20}:\d{4,8})*$/, 'use UID:PIN,UID:PIN')
+    .regex(
+      new RegExp(`^(${STAFF_ENTRY})(,${STAFF_ENTRY})*$`),
+      'use UID:name:scrypt.… entries made by `bashgah-agent staff-pin UID name` (PIN on stdin), comma-separated',
+    )
     .optional(),
+  /** Staff mode closes by itself after this long without a staff action. */
+  STAFF_IDLE_MS: int(45_000, 5_000, 600_000),
 });
 
 export type PrinterConfig =
@@ -106,8 +117,9 @@ export interface AgentConfig {
   timeZone: string;
   claimsPerCardPerDay: number;
   autoCheckin: boolean;
-  /** Staff card UID (upper-case hex) → PIN. */
-  staffCards: Map<string, string>;
+  /** Staff card UID (upper-case hex) → staff name and scrypt PIN hash. */
+  staffCards: Map<string, { staffId: string; pinHash: string }>;
+  staffIdleMs: number;
 }
 
 /**
@@ -170,10 +182,11 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
       (e.STAFF_CARDS ?? '')
         .split(',')
         .filter(Boolean)
-        .map((pair) => {
-          const [uid = '', pin = ''] = pair.split(':');
-          return [uid.toUpperCase(), pin] as const;
+        .map((entry) => {
+          const [uid = '', staffId = '', pinHash = ''] = entry.split(':');
+          return [uid.toUpperCase(), { staffId, pinHash }] as const;
         }),
     ),
+    staffIdleMs: e.STAFF_IDLE_MS,
   };
 }

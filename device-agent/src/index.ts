@@ -5,3 +5,4 @@ export { DEFAULT_ENV_FILE, ENROL_USAGE, EnrolError, enrol, enrolCli } from './en
 export { EventBus } from './event-bus.js';
 export type { CardReader, CardReaderEvents, Tap } from './hardware/reader/card-reader.js';
 export { type ReaderEventSink, SimReader } from './hardware/reader/sim-reader.js';
+export { hashPin, verifyPin } from './staff/pin.js';

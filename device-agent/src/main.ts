@@ -63,10 +63,15 @@ async function main(): Promise<void> {
 }
 
 // `bashgah-agent enrol --server URL --code CODE [--out FILE]`: one-time set-up, then exit.
+// `bashgah-agent staff-pin UID NAME` (PIN on stdin): prints a STAFF_CARDS entry with the PIN hashed.
 const start: Promise<void> =
   process.argv[2] === 'enrol'
     ? import('./enrol.js').then(async ({ enrolCli }) => process.exit(await enrolCli(process.argv.slice(3))))
-    : main();
+    : process.argv[2] === 'staff-pin'
+      ? import('./staff/pin.js').then(async ({ staffPinCli }) =>
+          process.exit(await staffPinCli(process.argv.slice(3))),
+        )
+      : main();
 
 start.catch((error: unknown) => {
   process.stderr.write(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CardRejection, CardUid } from './card.js';
+import { KioskActionEvent, KioskStaffEvent, StaffState } from './kiosk-extras.js';
 import { MemberId, MemberView } from './member-view.js';
 import { MOBILE_PATTERN, SignupForm } from './signup.js';
 import { PrinterState, ReaderState } from './status.js';
@@ -58,6 +59,8 @@ export const KioskState = z.object({
   maintenanceMessage: z.object({ fa: z.string(), en: z.string() }).partial().optional(),
   /** Absent from agents that predate the printer wiring; `state: 'none'` when none is configured. */
   printer: KioskPrinter.optional(),
+  /** Staff mode (a staff card and PIN); absent from agents without staff cards configured. */
+  staff: StaffState.optional(),
 });
 export type KioskState = z.infer<typeof KioskState>;
 
@@ -90,6 +93,8 @@ export const KioskEvent = z.discriminatedUnion('type', [
   }),
   /** An operator asked the kiosk to reload its page (new UI build, stuck screen). */
   z.object({ type: z.literal('reload') }),
+  KioskActionEvent,
+  KioskStaffEvent,
 ]);
 export type KioskEvent = z.infer<typeof KioskEvent>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CardUid } from './card.js';
 import { ULID_PATTERN } from './ids.js';
+import { StaffCardPayload, StaffPurchasePayload, SurveyAnswerPayload } from './kiosk-extras.js';
 import { MemberId } from './member-view.js';
 import { DEVICE_ID_PATTERN } from './topics.js';
 import { PROTOCOL_VERSION } from './version.js';
@@ -19,15 +20,12 @@ export const EventPayloads = {
   'reward.claim': z
     .object({ memberId: MemberId, cardUid: CardUid, rewardId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/) })
     .strict(),
-  /** The member answered the kiosk's one-question survey (answer 1-5 or a short choice id). */
-  'survey.answer': z
-    .object({
-      memberId: MemberId,
-      cardUid: CardUid,
-      surveyId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
-      answer: z.union([z.number().int().min(1).max(5), z.string().regex(/^[a-z0-9-]{1,40}$/)]),
-    })
-    .strict(),
+  /** The member answered the kiosk's one-question survey (1-5 faces, optional reason chips). */
+  'survey.answer': SurveyAnswerPayload,
+  /** Staff keyed in a purchase for the member on screen (staff mode, no POS link). */
+  'staff.purchase': StaffPurchasePayload,
+  /** Staff bound a new card to the member on screen (issue, or replace a worn one). */
+  'staff.card': StaffCardPayload,
 } as const;
 export type EventType = keyof typeof EventPayloads;
 export type EventPayload<T extends EventType> = z.infer<(typeof EventPayloads)[T]>;
@@ -53,6 +51,8 @@ export const EventEnvelope = z.discriminatedUnion('type', [
   envelopeOf('checkin'),
   envelopeOf('reward.claim'),
   envelopeOf('survey.answer'),
+  envelopeOf('staff.purchase'),
+  envelopeOf('staff.card'),
 ]);
 export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
@@ -79,6 +79,8 @@ export const Ack = z
         /** Points a reward claim took (reserved until the voucher is used or cancelled). */
         pointsSpent: z.number().int().nonnegative(),
         balance: z.number().int(),
+        /** The member's points still in a refund window after this event (staff purchase). */
+        pointsPending: z.number().int().nonnegative(),
         /** A claimed reward's voucher: the code to print and the signed token for its QR. */
         voucher: z
           .object({

@@ -4,6 +4,7 @@ export * from './device-api.js';
 export * from './envelope.js';
 export * from './fleet.js';
 export * from './ids.js';
+export * from './kiosk-extras.js';
 export * from './member-view.js';
 export * from './rpc.js';
 export * from './signup.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CardUid } from './card.js';
+import { ActivityEntry, SurveyOffer } from './kiosk-extras.js';
 
 export const TIER_CODES = ['bronze', 'silver', 'gold', 'platinum'] as const;
 export const TierCode = z.enum(TIER_CODES);
@@ -76,5 +77,11 @@ export const MemberView = z.object({
   punchCards: z.array(PunchCardProgress).max(20),
   /** Last time points moved (earn, spend, expiry); null for a member with no history. */
   lastActivityAt: z.iso.datetime().nullable(),
+  /** The newest few points movements, newest first (absent from servers that predate it). */
+  recentActivity: z.array(ActivityEntry).max(5).optional(),
+  /** The survey this member is offered now; null when none is due (absent from older servers). */
+  survey: SurveyOffer.nullable().optional(),
+  /** A voucher claimed now is also sent to the member's mobile by SMS (absent from older servers). */
+  voucherBySms: z.boolean().optional(),
 });
 export type MemberView = z.infer<typeof MemberView>;

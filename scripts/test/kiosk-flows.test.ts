@@ -5,7 +5,7 @@
  * Persian and English. Screenshots of each screen land in artifacts/kiosk/, and every screenshot
  * is checked for text overflowing its box and for right-to-left mirroring.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createReward, MemorySmsSender } from '@bashgah/server';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -14,6 +14,7 @@ import { type RunningSystem, startSystem } from '../src/lib/system.js';
 import { PrinterEmulator } from '../src/printer-emulator/index.js';
 import { VirtualCard } from '../src/vcard/index.js';
 import { ensurePcscd, type PcscdHandle, pcscdPrerequisite } from '../src/vcard/pcscd.js';
+import { checkLayout, type Lang, type LayoutReport } from './kiosk-layout.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, inCi, shouldRun } from './services.js';
 
 const SHOTS = fileURLToPath(new URL('../../artifacts/kiosk/', import.meta.url));
@@ -26,56 +27,6 @@ const VIEWPORTS = {
   landscape: { width: 1280, height: 800 },
 } as const;
 type Orientation = keyof typeof VIEWPORTS;
-type Lang = 'fa' | 'en';
-
-/** What the layout check found on one screen: text cut off or spilling out, and RTL mistakes. */
-interface LayoutReport {
-  dir: string;
-  overflow: string[];
-  mirroring: string[];
-}
-
-/** Runs in the page: every visible element with its own text must fit its box and the viewport. */
-function checkLayout(lang: Lang): LayoutReport {
-  const overflow: string[] = [];
-  const mirroring: string[] = [];
-  const describe = (el: Element) =>
-    `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''} "${(el.textContent ?? '').trim().slice(0, 40)}"`;
-  for (const el of document.querySelectorAll<HTMLElement>('body *')) {
-    const cs = getComputedStyle(el);
-    if (cs.display === 'none' || cs.visibility === 'hidden' || el.closest('svg')) continue;
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.height === 0) continue;
-    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && (n.textContent ?? '').trim() !== '');
-    if (!ownText) continue;
-    if (r.left < -1 || r.right > innerWidth + 1) overflow.push(`${describe(el)} leaves the screen`);
-    if (cs.display === 'inline') continue;
-    const scrolls = /(auto|scroll)/.test(cs.overflowX);
-    if (!scrolls && el.scrollWidth > el.clientWidth + 1)
-      overflow.push(`${describe(el)} is wider than its box`);
-    // A line clamp or ellipsis hides text on purpose; anything else taller than its box spills.
-    // Glyphs may poke a few pixels above a tight line box; a spilled line is a font size or more.
-    const slack = Math.max(4, Number.parseFloat(cs.fontSize) * 0.5);
-    if (!/(auto|scroll|hidden)/.test(cs.overflowY) && el.scrollHeight > el.clientHeight + slack)
-      overflow.push(`${describe(el)} is taller than its box`);
-  }
-  const dir = document.documentElement.dir;
-  if (dir !== (lang === 'fa' ? 'rtl' : 'ltr')) mirroring.push(`document dir is ${dir}`);
-  // The club's name and logo sit at the start edge: right in Persian, left in English.
-  const brand = document.querySelector('header .brand')?.getBoundingClientRect();
-  if (brand) {
-    const atRight = brand.left + brand.width / 2 > innerWidth / 2;
-    if (atRight !== (lang === 'fa')) mirroring.push(`brand is on the ${atRight ? 'right' : 'left'}`);
-  }
-  // Headings and paragraphs start at the start edge unless centred on purpose.
-  for (const el of document.querySelectorAll<HTMLElement>('.member h1, .member h2')) {
-    const cs = getComputedStyle(el);
-    if (cs.textAlign === 'center') continue;
-    if (cs.direction !== (lang === 'fa' ? 'rtl' : 'ltr'))
-      mirroring.push(`${describe(el)} runs ${cs.direction}`);
-  }
-  return { dir, overflow, mirroring };
-}
 
 describe.runIf(shouldRun('kiosk-flows', missing))(
   'kiosk flows: tap, claim, signup, timeout, through pcscd, agent, server and Chromium',
@@ -91,7 +42,10 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
 
     beforeAll(async () => {
       if (missing && inCi) throw new Error(`the kiosk flow tests must run in CI, but ${missing}`);
-      await rm(SHOTS, { recursive: true, force: true });
+      // Only this suite's own files: other kiosk suites keep theirs in subfolders of artifacts/kiosk/.
+      await mkdir(SHOTS, { recursive: true });
+      for (const f of await readdir(SHOTS)) if (f.endsWith('.png')) await rm(`${SHOTS}${f}`);
+      await rm(`${SHOTS}print`, { recursive: true, force: true });
       await mkdir(`${SHOTS}print`, { recursive: true });
       pcscd = await ensurePcscd();
       emulator = await PrinterEmulator.start({ port: 0, host: '127.0.0.1', jobsDir: `${SHOTS}print` });
@@ -166,6 +120,8 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
     it('tap → member home with tier, rewards, and the visit bonus from the automatic check-in', {
       timeout: 60_000,
     }, async () => {
+      // Sara has a mobile number on file, so her voucher also goes out by SMS (masked on screen).
+      await sys.server.db.run("UPDATE members SET phone = '+989121234567' WHERE id = ?", [SARA.memberId]);
       await present(SARA.uid);
       await expect.poll(() => visible(SARA.name), { timeout: 10_000 }).toBe(true);
       // 120 + 10 for visiting, shown as a banner and in the balance.
@@ -204,6 +160,19 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
         [code],
       );
       expect(voucher?.member_id).toBe(SARA.memberId);
+      // The screen says the code also goes by SMS, and the server's messaging sends it.
+      expect(await page.locator('.sheet .sms').textContent()).toContain('۰۹۱۲');
+      await sys.server.messaging.tick();
+      await expect
+        .poll(
+          () =>
+            sys.server.db.get<{ recipient: string; body: string; status: string }>(
+              "SELECT recipient, body, status FROM message_log WHERE member_id = ? AND kind = 'voucher'",
+              [SARA.memberId],
+            ),
+          { timeout: 10_000 },
+        )
+        .toMatchObject({ recipient: '+989121234567', body: expect.stringContaining(code) });
       await shoot('voucher', 'fa');
       await setLang('en');
       await shoot('voucher', 'en');
@@ -263,15 +232,50 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
       await done();
     }, 120_000);
 
-    it('the signup screens in English, with the Gregorian picker and the English keyboard', async () => {
+    it('signup in English: code by SMS, Latin name, Gregorian birthday, messages consent, printed slip', async () => {
       await setLang('en');
       await page.locator('.idle .join').click();
       await shoot('signup-phone', 'en');
       for (const d of '0912') await page.locator(`.keypad [data-key="${d}"]`).click();
-      await page.getByRole('button', { name: 'Send code' }).isDisabled();
-      await page.getByRole('button', { name: 'Cancel' }).click();
-      await expect.poll(() => visible('Tap your card')).toBe(false);
-    });
+      expect(await page.getByRole('button', { name: 'Send code' }).isDisabled()).toBe(true);
+      for (const d of '1112233') await page.locator(`.keypad [data-key="${d}"]`).click();
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await expect.poll(() => sms.sent.length, { timeout: 10_000 }).toBe(2);
+      expect(sms.sent[1]?.to).toBe('+989121112233');
+      const code = /(\d{6})/.exec(sms.sent[1]?.text ?? '')?.[1] ?? '';
+      await shoot('signup-code', 'en');
+      for (const d of code) await page.locator(`.keypad [data-key="${d}"]`).click();
+      await page.getByRole('button', { name: 'Next' }).click();
+      for (const ch of ['m', 'a', 'y', 'a']) await page.locator(`.keyboard [data-key="${ch}"]`).click();
+      await shoot('signup-name', 'en');
+      await page.getByRole('button', { name: 'Next' }).click();
+      // The Gregorian picker in English: month names, not Jalali ones.
+      await page.locator('[data-field="month"] .step').first().click();
+      expect(await page.locator('[data-field="month"]').textContent()).toMatch(
+        /January|February|March|April|May|June|July|August|September|October|November|December/,
+      );
+      await shoot('signup-birthday', 'en');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('button', { name: 'Skip' }).click();
+      await page.locator('[data-consent="terms"]').click();
+      await page.locator('[data-consent="messages"]').click();
+      await shoot('signup-consent', 'en');
+      await page.getByRole('button', { name: 'Next' }).click();
+      const jobs = emulator.jobs.length;
+      await page.locator('[data-action="slip"]').click();
+      await expect.poll(() => page.locator('.bonus').isVisible(), { timeout: 15_000 }).toBe(true);
+      await emulator.waitForJobs(jobs + 1, 15_000);
+      await shoot('signup-done-slip', 'en');
+      const member = await sys.server.db.get<{
+        display_name: string;
+        lang: string;
+        consent_marketing: number;
+      }>("SELECT display_name, lang, consent_marketing FROM members WHERE phone = '+989121112233'");
+      expect(member).toMatchObject({ display_name: 'Maya', consent_marketing: 1 });
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect.poll(() => visible('Tap your card'), { timeout: 10_000 }).toBe(true);
+      await setLang('fa');
+    }, 120_000);
 
     it('timeout → attract screen, with no member data left in the DOM or on the agent', async () => {
       // A short inactivity timeout so this test need not wait a minute.

@@ -62,4 +62,24 @@ describe('loadServerConfig', () => {
   it('requires the service account user and password together', () => {
     expect(() => loadServerConfig({ MQTT_USERNAME: 'server' })).toThrow(/MQTT_USERNAME and MQTT_PASSWORD/);
   });
+
+  it('reads club webhooks and the signup limit, and refuses webhook URLs without a secret', () => {
+    const c = loadServerConfig({
+      CLUB_WEBHOOK_URLS: 'https://a.example/hook, http://127.0.0.1:9000/x',
+      CLUB_WEBHOOK_SECRET: 'sixteen-chars-ok',
+      SIGNUP_LIMIT_PER_IP: '5',
+      TRUST_PROXY: 'true',
+    });
+    expect(c.webhooks?.endpoints.map((e) => e.url)).toEqual([
+      'https://a.example/hook',
+      'http://127.0.0.1:9000/x',
+    ]);
+    expect(c.signupRateLimit).toEqual({ limit: 5, windowMs: 600_000, trustForwardedFor: true });
+    expect(() => loadServerConfig({ CLUB_WEBHOOK_URLS: 'https://a.example/hook' })).toThrow(
+      /CLUB_WEBHOOK_SECRET/,
+    );
+    expect(() =>
+      loadServerConfig({ CLUB_WEBHOOK_URLS: 'ftp://a.example/x', CLUB_WEBHOOK_SECRET: 'sixteen-chars-ok' }),
+    ).toThrow(/CLUB_WEBHOOK_URLS/);
+  });
 });

@@ -42,6 +42,10 @@ export interface ServerConfig {
   timeZone: string;
   /** CARD_SECURITY and its keys (cards/config.ts); absent means `uid`, the UID alone. */
   cards?: CardSecurityConfig;
+  /** Club event webhooks (fraud alerts): CLUB_WEBHOOK_URLS, all signed with CLUB_WEBHOOK_SECRET. */
+  webhooks?: { endpoints: Array<{ url: string; secret: string }> };
+  /** Per-IP limit on the open signup routes; trustProxy reads the client from X-Forwarded-For. */
+  signupRateLimit?: { limit: number; windowMs: number; trustForwardedFor: boolean };
 }
 
 export interface FleetConfig {
@@ -125,6 +129,20 @@ const Env = z.object({
   ALERT_DISK_FREE_PCT: z.coerce.number().min(0).max(100).default(10),
   ALERT_WEBHOOK_URL: z.url().optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CLUB_WEBHOOK_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be comma-separated http(s) URLs' })))
+    .optional(),
+  CLUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SIGNUP_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(10),
+  SIGNUP_LIMIT_WINDOW_SEC: z.coerce.number().int().min(1).max(86_400).default(600),
+  TRUST_PROXY: bool.optional(),
   DATA_DIR: z.string().min(1).default('./data/server'),
   DB_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -177,6 +195,11 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       'Invalid server configuration: MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE must be set together (mqtts), or both left unset.',
     );
   }
+  if ((e.CLUB_WEBHOOK_URLS?.length ?? 0) > 0 && !e.CLUB_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'Invalid server configuration: CLUB_WEBHOOK_URLS needs CLUB_WEBHOOK_SECRET (16+ characters) to sign with; set it or unset the URLs.',
+    );
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const production = env.NODE_ENV === 'production';
   return {
@@ -224,5 +247,13 @@ export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     checkinPoints: e.CHECKIN_POINTS,
     timeZone: e.CLUB_TIMEZONE,
     cards: cards.value,
+    webhooks: {
+      endpoints: (e.CLUB_WEBHOOK_URLS ?? []).map((url) => ({ url, secret: e.CLUB_WEBHOOK_SECRET! })),
+    },
+    signupRateLimit: {
+      limit: e.SIGNUP_LIMIT_PER_IP,
+      windowMs: e.SIGNUP_LIMIT_WINDOW_SEC * 1000,
+      trustForwardedFor: e.TRUST_PROXY ?? false,
+    },
   };
 }

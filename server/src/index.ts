@@ -15,6 +15,7 @@ export { HttpError } from './http/errors.js';
 export { LogSmsSender, MemorySmsSender, type SmsSender } from './messaging/sms.js';
 export { BrokerStartError, startEmbeddedBroker } from './mqtt/broker.js';
 export { MqttConnectError } from './mqtt/client.js';
+export { ensureReportAggregates, rebuildReportAggregates } from './reports/aggregates.js';
 export { dashboard } from './reports/kpi.js';
 export { computeRfm } from './reports/rfm.js';
 export { DEMO_MEMBERS, seedDemo } from './seed.js';

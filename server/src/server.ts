@@ -4,9 +4,11 @@ import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
+import { watchKioskReturns } from './console/kiosk-push.js';
 import { migrate } from './db/migrate.js';
 import { SqliteDb } from './db/sqlite.js';
 import type { CheckinPolicy } from './engine/checkin.js';
+import { createWebhookDispatcher, syncWebhookEndpoints } from './engine/webhooks.js';
 import { createFleet, type Fleet, serviceAccount } from './fleet/index.js';
 import { createApp } from './http/app.js';
 import { LogProvider } from './messaging/providers/log.js';
@@ -19,6 +21,7 @@ import { connectServerMqtt, type ServerMqtt } from './mqtt/client.js';
 import { createIngress } from './mqtt/ingress.js';
 import { createRouter } from './mqtt/router.js';
 import { createRpcHandler } from './mqtt/rpc.js';
+import { ensureReportAggregates } from './reports/aggregates.js';
 import { seedDemo } from './seed.js';
 
 export interface RunningServer {
@@ -70,6 +73,7 @@ export async function startServer(
     cleanups.push(() => db.close());
     const applied = await migrate(db, { logger });
     logger.info({ dbPath: config.dbPath, applied }, 'database ready');
+    await ensureReportAggregates(db, config.timeZone, logger);
     if (config.seedDemo) {
       const created = await seedDemo(db);
       if (created.length > 0) logger.info({ created }, 'seeded demo members');
@@ -150,6 +154,8 @@ export async function startServer(
 
     fleet.start();
     cleanups.push(() => fleet.stop());
+    const kioskReturns = watchKioskReturns({ db, hub: fleet.hub, commands: fleet.commands, logger });
+    cleanups.push(() => kioskReturns.stop());
 
     const messaging = createMessagingScheduler({
       db,
@@ -164,6 +170,14 @@ export async function startServer(
     messaging.start();
     cleanups.push(() => messaging.stop());
 
+    const webhookEndpoints = config.webhooks?.endpoints ?? [];
+    await syncWebhookEndpoints(db, webhookEndpoints, new Date());
+    if (webhookEndpoints.length > 0) {
+      const webhooks = createWebhookDispatcher({ db, endpoints: webhookEndpoints, logger });
+      webhooks.start();
+      cleanups.push(() => webhooks.stop());
+    }
+
     const app = createApp({
       db,
       policy,
@@ -171,6 +185,7 @@ export async function startServer(
       uploadDir: path.join(path.dirname(config.dbPath), 'uploads'),
       mqttConnected: () => client.isConnected(),
       ...(extras.sms ? { sms: extras.sms } : {}),
+      ...(config.signupRateLimit ? { signupRateLimit: config.signupRateLimit } : {}),
       fleet: fleet.routeDeps(),
     });
     const http = createAdaptorServer({ fetch: app.fetch });

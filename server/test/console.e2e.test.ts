@@ -2,14 +2,14 @@
  * The operator console in Debian's Chromium: login (a wrong password refused), the live fleet
  * table, a printer running out of paper (alert raised, then cleared), a command round trip, a
  * device going offline (status within 1.5 × its keepalive), and CSRF refusal. Screenshots of both
- * languages land in artifacts/console/. Required in CI; skipped elsewhere without Chromium.
+ * languages land in artifacts/console/; the device page lists the device's recent events. Required in CI; skipped elsewhere without Chromium.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EnrolResponse } from '@bashgah/protocol';
+import { type EnrolResponse, newId, PROTOCOL_VERSION, topics } from '@bashgah/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/http/console-static.js';
@@ -56,6 +56,21 @@ describe.skipIf(missing !== undefined && !CI)('operator console in Chromium', ()
       );
       await sim.telemetry();
       sims.push(sim);
+    }
+    // Something for the device page's recent events: one check-in applied, one refused.
+    for (const memberId of ['m-1001', 'm-9999']) {
+      await sims[0]!.client.publishAsync(
+        topics.events('kiosk-tehran-01'),
+        JSON.stringify({
+          v: PROTOCOL_VERSION,
+          id: newId(),
+          deviceId: 'kiosk-tehran-01',
+          type: 'checkin',
+          at: new Date().toISOString(),
+          payload: { memberId, cardUid: '04A1B2C3D4E5F6' },
+        }),
+        { qos: 1 },
+      );
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -120,6 +135,10 @@ describe.skipIf(missing !== undefined && !CI)('operator console in Chromium', ()
   it('sends a command from the device page and shows its result', async () => {
     await page.click('a:has-text("kiosk-tehran-01")');
     await page.locator('[data-testid=device-status]').waitFor();
+    const events = page.locator('[data-testid=events-table] tbody tr');
+    await events.and(page.locator('[data-event-type=checkin][data-status=applied]')).waitFor();
+    await events.and(page.locator('[data-event-type=checkin][data-status=rejected]')).waitFor();
+    expect(await events.count()).toBe(2);
     await page.click('button[data-command="sync-now"]');
     await page
       .locator('[data-testid=commands-table] tr[data-command="sync-now"][data-status="ok"]')

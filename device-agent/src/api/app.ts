@@ -6,11 +6,18 @@ import {
   ClaimRequest,
   type ClaimResponse,
   type KioskState,
+  type QueuedResponse,
   SignupOtpRequest,
   type SignupOtpResponse,
   SignupRequest,
   type SignupResponse,
   SimTapRequest,
+  StaffCardRequest,
+  StaffPinRequest,
+  type StaffPrintResponse,
+  StaffPurchaseRequest,
+  type StaffState,
+  SurveyRequest,
 } from '@bashgah/protocol';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -30,6 +37,10 @@ export interface AppDeps {
   claim?: (req: ClaimRequest) => Promise<ClaimResponse>;
   signupOtp?: (phone: string) => Promise<SignupOtpResponse>;
   signup?: (req: SignupRequest, signal: AbortSignal) => Promise<SignupResponse>;
+  /** The member's answer to the survey their view offers. */
+  survey?: (req: SurveyRequest) => Promise<QueuedResponse>;
+  /** Staff mode; absent when no staff cards are configured. */
+  staff?: StaffApi;
   /** The kiosk closed the member's session (Done, inactivity). */
   endSession?: () => void;
   /** Present only in simulator mode; without it `/sim/tap` does not exist. */
@@ -38,6 +49,18 @@ export interface AppDeps {
   logger: Logger;
   heartbeatMs?: number;
   shutdown?: AbortSignal;
+}
+
+/** What the staff panel can ask of the agent; every call is checked against the staff mode's state. */
+export interface StaffApi {
+  pin(pin: string): Promise<StaffState>;
+  touch(): StaffState;
+  close(): void;
+  purchase(memberId: string, amountToman: number): Promise<QueuedResponse>;
+  card(memberId: string, replace: boolean): StaffState;
+  cancelCard(): StaffState;
+  reprintVoucher(): Promise<StaffPrintResponse>;
+  testPage(): Promise<StaffPrintResponse>;
 }
 
 async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
@@ -118,6 +141,42 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJson(c, SignupRequest);
     return c.json(await signup(body, c.req.raw.signal), 201);
   });
+
+  app.post('/api/survey', async (c) => {
+    const survey = need(deps.survey);
+    return c.json(await survey(await readJson(c, SurveyRequest)), 202);
+  });
+
+  const staff = () => {
+    if (!deps.staff) {
+      throw new HttpError(
+        404,
+        'staff-off',
+        'staff mode is off on this kiosk: set STAFF_CARDS in the agent environment',
+      );
+    }
+    return deps.staff;
+  };
+  app.post('/api/staff/pin', async (c) => {
+    const { pin } = await readJson(c, StaffPinRequest);
+    return c.json(await staff().pin(pin));
+  });
+  app.post('/api/staff/touch', (c) => c.json(staff().touch()));
+  app.post('/api/staff/close', (c) => {
+    staff().close();
+    return c.body(null, 204);
+  });
+  app.post('/api/staff/purchase', async (c) => {
+    const { memberId, amountToman } = await readJson(c, StaffPurchaseRequest);
+    return c.json(await staff().purchase(memberId, amountToman), 202);
+  });
+  app.post('/api/staff/card', async (c) => {
+    const { memberId, replace } = await readJson(c, StaffCardRequest);
+    return c.json(staff().card(memberId, replace));
+  });
+  app.post('/api/staff/card/cancel', (c) => c.json(staff().cancelCard()));
+  app.post('/api/staff/reprint', async (c) => c.json(await staff().reprintVoucher()));
+  app.post('/api/staff/test-page', async (c) => c.json(await staff().testPage()));
 
   app.post('/api/session/end', (c) => {
     need(deps.endSession)();

@@ -33,6 +33,8 @@ export function streamKioskEvents(c: Context, deps: SseDeps): Response {
       deps.bus.on('session', (session) => void send({ type: 'session', session })),
       deps.bus.on('checkin', (event) => void send(event)),
       deps.bus.on('claim', (event) => void send(event)),
+      deps.bus.on('action', (event) => void send(event)),
+      deps.bus.on('staff', (staff) => void send({ type: 'staff', staff })),
       // Link and reader changes are whole-state changes for the kiosk (offline badge, reader icon).
       deps.bus.on('link.online', async () => void send({ type: 'state', state: await deps.state() })),
       deps.bus.on('state', async () => void send({ type: 'state', state: await deps.state() })),

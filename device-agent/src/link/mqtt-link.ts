@@ -37,7 +37,21 @@ export interface MqttLinkOptions {
   /** First reconnect delay; doubles on each failure up to reconnectMaxMs, reset on success. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** The clock the reconnect backoff runs on; tests pass a manual one to cover minutes in seconds. */
+  timers?: LinkTimers;
+  /** Source of the backoff jitter, in [0, 1). */
+  random?: () => number;
 }
+
+export interface LinkTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: LinkTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * The agent's MQTT uplink. mqtt.js's own reconnect runs on a fixed interval, so it is disabled and
@@ -46,20 +60,30 @@ export interface MqttLinkOptions {
  * was down still arrive.
  */
 export class MqttLink implements Link {
-  readonly #o: Required<Omit<MqttLinkOptions, 'username' | 'password' | 'ca'>> &
+  readonly #o: Required<Omit<MqttLinkOptions, 'username' | 'password' | 'ca' | 'timers' | 'random'>> &
     Pick<MqttLinkOptions, 'username' | 'password' | 'ca'>;
   readonly #log: Logger;
   #client: MqttClient | undefined;
   #online = false;
   #stopping = false;
   #delay: number;
-  #reconnectTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: unknown;
+  readonly #timers: LinkTimers;
+  readonly #random: () => number;
   #warnedUnreachable = false;
 
   constructor(options: MqttLinkOptions) {
-    this.#o = { reconnectMinMs: 1000, reconnectMaxMs: 30_000, ...options };
+    // `??`: the agent passes undefined for unset timings, which a spread over defaults would keep
+    // (a NaN backoff retries every millisecond).
+    this.#o = {
+      ...options,
+      reconnectMinMs: options.reconnectMinMs ?? 1000,
+      reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+    };
     this.#log = options.logger.child({ module: 'mqtt-link' });
     this.#delay = this.#o.reconnectMinMs;
+    this.#timers = options.timers ?? realTimers;
+    this.#random = options.random ?? Math.random;
   }
 
   online(): boolean {
@@ -122,7 +146,8 @@ export class MqttLink implements Link {
   /** Says goodbye with a retained offline status (so it is not left to the will), then disconnects. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    clearTimeout(this.#reconnectTimer);
+    if (this.#reconnectTimer !== undefined) this.#timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
     const client = this.#client;
     if (!client) return;
     if (this.#online) {
@@ -183,12 +208,12 @@ export class MqttLink implements Link {
   #onClose(): void {
     if (this.#online) this.#log.warn({ url: this.#o.url }, 'MQTT link lost; queuing actions in the outbox');
     this.#setOnline(false);
-    if (this.#stopping || this.#reconnectTimer) return;
+    if (this.#stopping || this.#reconnectTimer !== undefined) return;
     // Jitter spreads a fleet's reconnects so a restarted broker is not hit by all kiosks at once.
-    const delay = Math.round(this.#delay * (0.8 + Math.random() * 0.4));
+    const delay = Math.round(this.#delay * (0.8 + this.#random() * 0.4));
     this.#delay = Math.min(this.#delay * 2, this.#o.reconnectMaxMs);
     this.#log.debug({ delayMs: delay }, 'MQTT reconnect scheduled');
-    this.#reconnectTimer = setTimeout(() => {
+    this.#reconnectTimer = this.#timers.setTimeout(() => {
       this.#reconnectTimer = undefined;
       if (!this.#stopping) this.#client?.reconnect();
     }, delay);

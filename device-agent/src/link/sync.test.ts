@@ -99,4 +99,86 @@ describe('Sync', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(acked).toEqual([`${a.id}:rejected`, `${b.id}:duplicate`]);
   });
+
+  it('falls back to the default resend time when the agent passes undefined, and re-sends a row sent before a reconnect', async () => {
+    // The agent hands its optional timings straight through; unset ones arrive as undefined.
+    const dir = await tempDir('sync-defaults');
+    const db = await Sqlite.open(join(dir.path, 'agent.db'));
+    let now = 1_000_000;
+    const outbox = await Outbox.open(db, { now: () => now });
+    const bus = new EventBus<AgentEvents>((_e, err) => {
+      throw err;
+    });
+    const link = new RecordingLink();
+    const sync = new Sync({
+      deviceId: 'kiosk-01',
+      outbox,
+      link,
+      bus,
+      logger: pino({ level: 'silent' }),
+      resendAfterMs: undefined,
+      now: () => now,
+    });
+    close = async () => {
+      await sync.stop();
+      await db.close();
+      await dir.remove();
+    };
+    const row = envelope();
+    await outbox.add(row);
+    link.isOnline = true;
+    bus.emit('link.online', true);
+    sync.start();
+    await waitFor(() => link.sent.length === 1, 'the first send');
+    // 29 s later, same connection: not yet due again.
+    now += 29_000;
+    sync.trigger();
+    await sync.idle();
+    expect(link.sent).toHaveLength(1);
+    // The connection drops and comes back: anything sent on the old socket goes again.
+    link.isOnline = false;
+    bus.emit('link.online', false);
+    now += 1_000;
+    link.isOnline = true;
+    bus.emit('link.online', true);
+    await waitFor(() => link.sent.length === 2, 'the resend after the reconnect');
+    expect(link.sent.map((s) => s.id)).toEqual([row.id, row.id]);
+  });
+
+  it('sends once more, shortly after a reconnect, what it sent since and is still unacked', async () => {
+    // A broker that has just restarted drops events until the server has subscribed again.
+    const dir = await tempDir('sync-settle');
+    const db = await Sqlite.open(join(dir.path, 'agent.db'));
+    const outbox = await Outbox.open(db);
+    const bus = new EventBus<AgentEvents>((_e, err) => {
+      throw err;
+    });
+    const link = new RecordingLink();
+    const sync = new Sync({
+      deviceId: 'kiosk-01',
+      outbox,
+      link,
+      bus,
+      logger: pino({ level: 'silent' }),
+      settleResendMs: 1_500,
+    });
+    close = async () => {
+      await sync.stop();
+      await db.close();
+      await dir.remove();
+    };
+    const [lost, acked] = [envelope(), envelope()];
+    await outbox.add(lost);
+    await outbox.add(acked);
+    sync.start();
+    link.isOnline = true;
+    bus.emit('link.online', true);
+    await waitFor(() => link.sent.length === 2, 'the first send');
+    bus.emit('link.ack', { v: 1, eventId: acked.id, status: 'applied' });
+    await waitFor(() => link.sent.length === 3, 'the settle resend', 4_000);
+    expect(link.sent[2]!.id).toBe(lost.id);
+    // Once: the regular resend (30 s) takes over from there.
+    await new Promise((r) => setTimeout(r, 1_800));
+    expect(link.sent).toHaveLength(3);
+  });
 });

@@ -14,6 +14,12 @@ export interface SyncOptions {
   resendAfterMs?: number;
   /** Rows read per query while draining, so a long backlog is not loaded at once. */
   batchSize?: number;
+  /**
+   * This long after a reconnect, rows sent since then and still unacked go once more. A broker
+   * that has just restarted drops what arrives before the server has subscribed again; without
+   * this those events would wait for resendAfterMs.
+   */
+  settleResendMs?: number;
   now?: () => number;
 }
 
@@ -30,11 +36,21 @@ export class Sync {
   #draining: Promise<void> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
+  #settleTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   #acks: Promise<void> = Promise.resolve();
 
   constructor(options: SyncOptions) {
-    this.#o = { resendAfterMs: 30_000, batchSize: 100, now: Date.now, ...options };
+    // `??`, not a spread over defaults: the agent passes `resendAfterMs: undefined` when not
+    // configured, and a spread would keep the undefined (NaN resend cut-off: nothing ever resent,
+    // and a sweep every millisecond).
+    this.#o = {
+      ...options,
+      resendAfterMs: options.resendAfterMs ?? 30_000,
+      batchSize: options.batchSize ?? 100,
+      settleResendMs: options.settleResendMs ?? 5_000,
+      now: options.now ?? Date.now,
+    };
     this.#log = options.logger.child({ module: 'sync' });
     this.#unsubscribe = [
       options.bus.on('link.online', (online) => {
@@ -42,6 +58,13 @@ export class Sync {
         // Anything sent before this connection may have died with the old socket.
         this.#connectedAt = this.#o.now();
         this.trigger();
+        clearTimeout(this.#settleTimer);
+        this.#settleTimer = setTimeout(() => {
+          // Rows sent over a second ago are due an ack by now; the newest may still be in flight.
+          this.#connectedAt = Math.max(this.#connectedAt, this.#o.now() - 1_000);
+          this.trigger();
+        }, this.#o.settleResendMs);
+        this.#settleTimer.unref();
       }),
       // One at a time, so acks reach the kiosk in the order they arrived.
       options.bus.on('link.ack', (ack) => {
@@ -64,6 +87,7 @@ export class Sync {
   stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#settleTimer);
     for (const off of this.#unsubscribe) off();
     return Promise.all([this.#draining, this.#acks]).then(() => {});
   }

@@ -33,6 +33,8 @@ export interface TapSessionOptions {
   logger: Logger;
   idleMs: number;
   lookupTimeoutMs: number;
+  /** Sees every tap first; returning true consumes it (a staff card is not a member lookup). */
+  intercept?: (tap: Tap) => boolean;
 }
 
 /**
@@ -105,17 +107,30 @@ export class TapSession {
   /** Applies what an acked action changed, to the session and the cache alike. */
   async updateMember(
     memberId: string,
-    patch: Partial<Pick<MemberView, 'points' | 'checkinPointsAvailable' | 'rewards'>>,
+    patch: Partial<
+      Pick<
+        MemberView,
+        | 'points'
+        | 'pointsPending'
+        | 'checkinPointsAvailable'
+        | 'rewards'
+        | 'survey'
+        | 'recentActivity'
+        | 'cardUid'
+      >
+    >,
   ) {
     const s = this.#session;
     if (s.kind !== 'member' || s.member.id !== memberId) return;
     const member = { ...s.member, ...patch };
-    if (patch.points !== undefined && !patch.rewards) member.rewards = reprice(member);
+    if ((patch.points !== undefined || patch.pointsPending !== undefined) && !patch.rewards)
+      member.rewards = reprice(member);
     this.#set({ ...s, member });
     await this.#o.cache.put(member);
   }
 
   handleTap(tap: Tap): Promise<void> {
+    if (this.#o.intercept?.(tap)) return Promise.resolve();
     const capture = this.#capture;
     if (capture) {
       capture(tap);

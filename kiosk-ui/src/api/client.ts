@@ -5,9 +5,13 @@ import type {
   ClaimResponse,
   KioskEvent,
   KioskState as KioskStateT,
+  QueuedResponse,
   SignupOtpResponse,
   SignupRequest,
   SignupResponse,
+  StaffPrintResponse,
+  StaffState,
+  SurveyRequest,
 } from '@bashgah/protocol';
 import {
   parseApiError,
@@ -15,7 +19,10 @@ import {
   parseClaimResponse,
   parseKioskEvent,
   parseKioskState,
+  parseQueuedResponse,
   parseSignupResponse,
+  parseStaffPrintResponse,
+  parseStaffState,
 } from './guards.js';
 
 /**
@@ -44,8 +51,22 @@ export interface KioskApi {
   signup(req: SignupRequest, signal?: AbortSignal): Promise<SignupResponse>;
   /** Tells the agent the shopper is done, so it drops the member's session at once. */
   endSession(): Promise<void>;
+  survey(req: SurveyRequest, signal?: AbortSignal): Promise<QueuedResponse>;
+  staff: StaffClient;
   /** URL of the Server-Sent Events stream. */
   readonly eventsUrl: string;
+}
+
+/** Staff mode calls; the agent checks each against its own staff state (PIN, idle close). */
+export interface StaffClient {
+  pin(pin: string): Promise<StaffState>;
+  touch(): Promise<StaffState>;
+  close(): Promise<void>;
+  purchase(memberId: string, amountToman: number, signal?: AbortSignal): Promise<QueuedResponse>;
+  card(memberId: string, replace: boolean): Promise<StaffState>;
+  cancelCard(): Promise<StaffState>;
+  reprint(): Promise<StaffPrintResponse>;
+  testPage(): Promise<StaffPrintResponse>;
 }
 
 type Fetch = typeof fetch;
@@ -110,6 +131,37 @@ export function createApi(base = '', fetchImpl: Fetch = (...a) => fetch(...a)): 
       ),
     endSession: async () => {
       await fetchImpl(`${base}/api/session/end`, { method: 'POST', keepalive: true }).catch(() => undefined);
+    },
+    survey: (req, signal) =>
+      call(
+        '/api/survey',
+        { method: 'POST', body: JSON.stringify(req), signal: signal ?? null },
+        parseQueuedResponse,
+      ),
+    staff: {
+      pin: (pin) =>
+        call('/api/staff/pin', { method: 'POST', body: JSON.stringify({ pin }) }, parseStaffState),
+      touch: () => call('/api/staff/touch', { method: 'POST' }, parseStaffState),
+      close: async () => {
+        await fetchImpl(`${base}/api/staff/close`, { method: 'POST', keepalive: true }).catch(
+          () => undefined,
+        );
+      },
+      purchase: (memberId, amountToman, signal) =>
+        call(
+          '/api/staff/purchase',
+          { method: 'POST', body: JSON.stringify({ memberId, amountToman }), signal: signal ?? null },
+          parseQueuedResponse,
+        ),
+      card: (memberId, replace) =>
+        call(
+          '/api/staff/card',
+          { method: 'POST', body: JSON.stringify({ memberId, replace }) },
+          parseStaffState,
+        ),
+      cancelCard: () => call('/api/staff/card/cancel', { method: 'POST' }, parseStaffState),
+      reprint: () => call('/api/staff/reprint', { method: 'POST' }, parseStaffPrintResponse),
+      testPage: () => call('/api/staff/test-page', { method: 'POST' }, parseStaffPrintResponse),
     },
   };
 }

@@ -140,6 +140,38 @@ const stateMutations: [string, unknown][] = [
   ['session.member.punchCards', [{ id: 'p', name: { fa: 'a', en: 'b' }, stamps: 1, required: 0 }]],
   ['session.member.lastActivityAt', '2026-11-23T10:00:00.5Z'],
   ['session.member.id', 'x'.repeat(65)],
+  ['session.member.recentActivity', [{ at: '2026-11-23T10:00:00Z', kind: 'purchase', points: 120 }]],
+  ['session.member.recentActivity', [{ at: '2026-11-23T10:00:00Z', kind: 'lottery', points: 1 }]],
+  ['session.member.recentActivity', [{ at: '2026-11-23T10:00:00Z', kind: 'reward', points: 1.5 }]],
+  ['session.member.recentActivity', Array(6).fill({ at: '2026-11-23T10:00:00Z', kind: 'visit', points: 10 })],
+  ['session.member.survey', null],
+  [
+    'session.member.survey',
+    {
+      id: 'visit-experience',
+      question: { fa: 'چطور بود؟', en: 'How was it?' },
+      reasons: [{ id: 'staff', label: { fa: 'کارکنان', en: 'Staff' } }],
+      points: 20,
+    },
+  ],
+  ['session.member.survey', { id: 'Bad Id', question: { fa: 'ا', en: 'a' }, reasons: [], points: 20 }],
+  ['session.member.survey', { id: 'ok', question: { fa: 'ا', en: 'a' }, reasons: [], points: -1 }],
+  ['staff', { phase: 'closed' }],
+  ['staff', { phase: 'pin', staffId: 'ali', attemptsLeft: 4, closesAt: '2026-11-23T10:00:00Z' }],
+  [
+    'staff',
+    {
+      phase: 'pin',
+      staffId: 'ali',
+      attemptsLeft: 0,
+      lockedUntil: '2026-11-23T10:05:00Z',
+      closesAt: '2026-11-23T10:00:00Z',
+    },
+  ],
+  ['staff', { phase: 'open', staffId: 'ali', closesAt: '2026-11-23T10:00:00Z', awaitingCard: false }],
+  ['staff', { phase: 'open', staffId: 'Ali', closesAt: '2026-11-23T10:00:00Z', awaitingCard: false }],
+  ['staff', { phase: 'open', staffId: 'ali', closesAt: '2026-11-23T10:00:00Z' }],
+  ['staff', { phase: 'sleeping' }],
 ];
 
 describe('api guards', () => {
@@ -181,6 +213,13 @@ describe('api guards', () => {
     },
     { type: 'claim', eventId: 'e', rewardId: 'coffee', status: 'applied', print: 'smudged' },
     { type: 'claim', eventId: 'e', status: 'rejected', code: 'insufficient-points' },
+    { type: 'action', action: 'survey', eventId: 'e', status: 'applied', pointsAwarded: 20, balance: 150 },
+    { type: 'action', action: 'staff.card', eventId: 'e', status: 'queued', cardUid: '04A1B2C3' },
+    { type: 'action', action: 'staff.card', eventId: 'e', status: 'queued', cardUid: 'nope' },
+    { type: 'action', action: 'dance', eventId: 'e', status: 'queued' },
+    { type: 'action', action: 'staff.purchase', eventId: 'e', status: 'rejected', code: 'velocity-limit' },
+    { type: 'staff', staff: { phase: 'closed' } },
+    { type: 'staff', staff: { phase: 'open' } },
   ]);
 
   agree('CheckinResponse', CheckinResponse, parseCheckinResponse, [

@@ -6,7 +6,10 @@ import type {
   KioskSession,
   KioskState,
   MemberView,
+  QueuedResponse,
   SignupResponse,
+  StaffPrintResponse,
+  StaffState,
 } from '@bashgah/protocol';
 
 /**
@@ -89,6 +92,38 @@ const bilingual = obj({ fa: str(1, 80), en: str(1, 80) });
 const status = oneOf('queued', 'applied', 'duplicate', 'rejected');
 const rewardOffer = obj({ id: str(1, 40), name: bilingual, pointsCost: pos, pointsShort: nonneg });
 
+const shortId = str(1, 40, /^[a-z0-9][a-z0-9-]{0,39}$/);
+const bilingual120 = obj({ fa: str(1, 120), en: str(1, 120) });
+const surveyOffer = obj({
+  id: shortId,
+  question: bilingual120,
+  reasons: arr(obj({ id: shortId, label: bilingual120 }), 8),
+  points: nonneg,
+});
+const activity = obj({
+  at: datetime,
+  kind: oneOf(
+    'visit',
+    'purchase',
+    'reward',
+    'refund',
+    'welcome',
+    'birthday',
+    'survey',
+    'referral',
+    'expire',
+    'adjust',
+    'other',
+  ),
+  points: anyInt,
+});
+const staffId = str(1, 32, /^[a-z0-9][a-z0-9-]{0,31}$/);
+const staffState = union('phase', {
+  closed: {},
+  pin: { staffId, attemptsLeft: nonneg, lockedUntil: opt(datetime), closesAt: datetime },
+  open: { staffId, closesAt: datetime, awaitingCard: bool },
+});
+
 const memberView = obj({
   id: memberId,
   number: pos,
@@ -111,6 +146,9 @@ const memberView = obj({
   rewards: obj({ affordable: arr(rewardOffer, 10), next: nullable(rewardOffer) }),
   punchCards: arr(obj({ id: str(1, 40), name: bilingual, stamps: nonneg, required: pos }), 20),
   lastActivityAt: nullable(datetime),
+  recentActivity: opt(arr(activity, 5)),
+  survey: opt(nullable(surveyOffer)),
+  voucherBySms: opt(bool),
 });
 
 const session = union('kind', {
@@ -134,6 +172,7 @@ const kioskState = obj({
       failedJobs: nonneg,
     }),
   ),
+  staff: opt(staffState),
 });
 
 const kioskEvent = union('type', {
@@ -151,6 +190,16 @@ const kioskEvent = union('type', {
     print: opt(oneOf('printing', 'printed', 'failed', 'no-printer')),
   },
   reload: {},
+  action: {
+    action: oneOf('survey', 'staff.purchase', 'staff.card'),
+    eventId: anyStr,
+    status,
+    code: opt(anyStr),
+    pointsAwarded: opt(anyInt),
+    balance: opt(anyInt),
+    cardUid: opt(cardUid),
+  },
+  staff: { staff: staffState },
 });
 
 const guard =
@@ -172,3 +221,8 @@ export const parseSignupResponse = guard<SignupResponse>(
   obj({ memberId, number: pos, welcomePoints: nonneg, cardUid: opt(cardUid), printed: opt(bool) }),
 );
 export const parseApiError = guard<ApiError>(obj({ error: obj({ code: anyStr, message: anyStr }) }));
+export const parseStaffState = guard<StaffState>(staffState);
+export const parseQueuedResponse = guard<QueuedResponse>(obj({ eventId: anyStr, status: oneOf('queued') }));
+export const parseStaffPrintResponse = guard<StaffPrintResponse>(
+  obj({ print: oneOf('printed', 'failed', 'no-printer', 'nothing') }),
+);

@@ -74,6 +74,7 @@ export const en: Messages = {
   printed: 'Slip printed. Take it from below the screen.',
   printFailed: 'The slip did not print. Take a photo of this code or show it at the till.',
   noPrinter: 'Show this code at the till.',
+  voucherSms: (p) => `The code is also sent by SMS to ${p}.`,
   claimRejected: (c) =>
     c === 'insufficient-points'
       ? 'Not enough points for this reward.'
@@ -148,6 +149,71 @@ export const en: Messages = {
       : 'Signup did not go through. Please ask a member of staff.',
   phoneTaken: 'This number is already a member. Tap your card or ask at the till.',
   offlineSignup: 'The kiosk is offline, so signup is not possible right now. Please try again later.',
+
+  activityKinds: {
+    visit: 'Visit',
+    purchase: 'Purchase',
+    reward: 'Reward claimed',
+    refund: 'Refund',
+    welcome: 'Welcome gift',
+    birthday: 'Birthday gift',
+    survey: 'Survey',
+    referral: 'Referral',
+    expire: 'Points expired',
+    adjust: 'Correction',
+    other: 'Other',
+  },
+
+  surveyTitle: 'A quick question',
+  surveyBonus: (p) => `${p} bonus points for answering`,
+  surveyFaces: { '1': 'Very bad', '2': 'Bad', '3': 'OK', '4': 'Good', '5': 'Great' },
+  surveyReasonsTitle: 'What stood out? (optional)',
+  surveySend: 'Send',
+  surveySkip: 'Not now',
+  surveySending: 'Sending…',
+  surveyThanks: 'Thank you for your feedback',
+  surveyThanksPoints: (p, n) => `${p} ${n === 1 ? 'point' : 'points'} added to your account`,
+  surveyThanksLater: 'Your bonus points will be added shortly',
+  surveyFailed: 'Your answer was not saved. Please try again later.',
+
+  staffTitle: 'Staff mode',
+  staffPinLabel: (n) => `${n}, enter your PIN`,
+  staffPinWrong: 'Wrong PIN. Try again.',
+  staffLocked: 'This card is locked for a while after too many wrong PINs. Tell the store manager.',
+  staffUnlock: 'Open',
+  staffFor: (n) => `For ${n}`,
+  staffNoMember: 'To record a purchase or a card, ask the member to tap their card first.',
+  staffPurchase: 'Record a purchase',
+  staffAmountLabel: 'Purchase amount (Toman)',
+  staffAmount: (a) => `${a} Toman`,
+  staffRecord: 'Record purchase',
+  staffPurchaseQueued: 'Purchase recorded; waiting for the server…',
+  staffPurchaseApplied: (p, n) => `Purchase recorded: ${p} ${n === 1 ? 'point' : 'points'}`,
+  staffReplaceCard: 'Replace membership card',
+  staffIssueCard: 'Issue an extra card',
+  staffTapNewCard: 'Tap the new card on the reader',
+  staffCardQueued: 'New card read; saving…',
+  staffCardBound: 'The new card is linked to the member’s account',
+  staffReprint: 'Reprint last voucher',
+  staffTestPage: 'Print test page',
+  staffPrint: {
+    printed: 'Printed',
+    failed: 'Did not print; check the printer',
+    'no-printer': 'No printer is set up',
+    nothing: 'No voucher has printed since the kiosk started',
+  },
+  staffClose: 'Exit',
+  staffAutoClose: 'Staff mode closes by itself when left idle',
+  staffRefused: (c) =>
+    c === 'card-taken'
+      ? 'This card belongs to another member; use a fresh card.'
+      : c === 'velocity-limit'
+        ? 'Today’s purchase limit for this member is reached.'
+        : c === 'not-session-member'
+          ? 'Another member is on screen; ask the member to tap their card again.'
+          : c === 'staff-closed'
+            ? 'Staff mode has closed; tap the staff card again.'
+            : 'That did not work. Try again or call support.',
 
   printerPaperOut: 'Printer is out of paper',
   printerProblem: 'Printer unavailable',

@@ -48,7 +48,7 @@ export const fa: Messages = {
   rewardsNow: 'جوایزی که الان می‌توانید بگیرید',
   rewardsNone: 'هنوز امتیاز کافی برای جایزه ندارید',
   rewardNext: (p, n) => `${p} امتیاز دیگر تا «${n}»`,
-  recentActivity: 'آخرین فعالیت',
+  recentActivity: 'فعالیت‌های اخیر',
   lastActivity: (d) => `آخرین تغییر امتیاز: ${d}`,
   noActivity: 'هنوز فعالیتی ثبت نشده است',
   maskedPhone: (p) => `موبایل: ${p}`,
@@ -73,6 +73,7 @@ export const fa: Messages = {
   printed: 'رسید چاپ شد. آن را از زیر صفحه بردارید.',
   printFailed: 'چاپ انجام نشد. از همین کد روی صفحه عکس بگیرید یا به صندوق نشان دهید.',
   noPrinter: 'این کد را به صندوق نشان دهید.',
+  voucherSms: (p) => `این کد با پیامک هم به ${p} فرستاده می‌شود.`,
   claimRejected: (c) =>
     c === 'insufficient-points'
       ? 'امتیاز شما برای این جایزه کافی نیست.'
@@ -147,6 +148,71 @@ export const fa: Messages = {
       : 'عضویت انجام نشد. لطفاً به همکاران فروشگاه مراجعه کنید.',
   phoneTaken: 'این شماره قبلاً عضو باشگاه است. کارت خود را نزدیک کنید یا به صندوق مراجعه کنید.',
   offlineSignup: 'اکنون اتصال برقرار نیست و عضویت ممکن نیست. کمی بعد دوباره امتحان کنید.',
+
+  activityKinds: {
+    visit: 'مراجعه',
+    purchase: 'خرید',
+    reward: 'دریافت جایزه',
+    refund: 'مرجوعی',
+    welcome: 'هدیهٔ عضویت',
+    birthday: 'هدیهٔ تولد',
+    survey: 'نظرسنجی',
+    referral: 'معرفی دوستان',
+    expire: 'انقضای امتیاز',
+    adjust: 'اصلاح امتیاز',
+    other: 'سایر',
+  },
+
+  surveyTitle: 'یک سؤال کوتاه',
+  surveyBonus: (p) => `${p} امتیاز هدیه برای پاسخ`,
+  surveyFaces: { '1': 'خیلی بد', '2': 'بد', '3': 'معمولی', '4': 'خوب', '5': 'عالی' },
+  surveyReasonsTitle: 'چه چیزی بیشتر به چشمتان آمد؟ (اختیاری)',
+  surveySend: 'ارسال',
+  surveySkip: 'الان نه',
+  surveySending: 'در حال ارسال…',
+  surveyThanks: 'از بازخورد شما سپاسگزاریم',
+  surveyThanksPoints: (p) => `${p} امتیاز به حسابتان اضافه شد`,
+  surveyThanksLater: 'امتیاز هدیه به‌زودی به حسابتان اضافه می‌شود',
+  surveyFailed: 'پاسخ ثبت نشد. لطفاً بعداً دوباره امتحان کنید.',
+
+  staffTitle: 'حالت کارکنان',
+  staffPinLabel: (n) => `همکار ${n}، رمز خود را وارد کنید`,
+  staffPinWrong: 'رمز اشتباه است. دوباره امتحان کنید.',
+  staffLocked: 'این کارت به‌دلیل رمزهای اشتباه موقتاً قفل شده است. به مدیر فروشگاه اطلاع دهید.',
+  staffUnlock: 'ورود',
+  staffFor: (n) => `برای ${n}`,
+  staffNoMember: 'برای ثبت خرید یا کارت، ابتدا عضو کارت خود را نزدیک کند.',
+  staffPurchase: 'ثبت خرید',
+  staffAmountLabel: 'مبلغ خرید (تومان)',
+  staffAmount: (a) => `${a} تومان`,
+  staffRecord: 'ثبت خرید',
+  staffPurchaseQueued: 'خرید ثبت شد؛ در انتظار تأیید سرور…',
+  staffPurchaseApplied: (p) => `خرید ثبت شد: ${p} امتیاز`,
+  staffReplaceCard: 'تعویض کارت عضویت',
+  staffIssueCard: 'صدور کارت اضافه',
+  staffTapNewCard: 'کارت جدید را نزدیک کنید',
+  staffCardQueued: 'کارت جدید خوانده شد؛ در حال ثبت…',
+  staffCardBound: 'کارت جدید به حساب عضو متصل شد',
+  staffReprint: 'چاپ دوبارهٔ آخرین حواله',
+  staffTestPage: 'چاپ صفحهٔ آزمایشی',
+  staffPrint: {
+    printed: 'چاپ شد',
+    failed: 'چاپ نشد؛ چاپگر را بررسی کنید',
+    'no-printer': 'چاپگری تنظیم نشده است',
+    nothing: 'از زمان روشن شدن دستگاه حواله‌ای چاپ نشده است',
+  },
+  staffClose: 'خروج',
+  staffAutoClose: 'این حالت پس از کمی بی‌فعالیتی خودبه‌خود بسته می‌شود',
+  staffRefused: (c) =>
+    c === 'card-taken'
+      ? 'این کارت متعلق به عضو دیگری است؛ کارت نو بدهید.'
+      : c === 'velocity-limit'
+        ? 'سقف ثبت خرید امروز برای این عضو پر شده است.'
+        : c === 'not-session-member'
+          ? 'عضو دیگری روی صفحه است؛ عضو کارت خود را دوباره نزدیک کند.'
+          : c === 'staff-closed'
+            ? 'حالت کارکنان بسته شده است؛ کارت کارکنان را دوباره نزدیک کنید.'
+            : 'انجام نشد. دوباره امتحان کنید یا با پشتیبانی تماس بگیرید.',
 
   printerPaperOut: 'کاغذ چاپگر تمام شده است',
   printerProblem: 'چاپگر در دسترس نیست',

@@ -1,4 +1,4 @@
-import type { TierCode } from '@bashgah/protocol';
+import type { ActivityEntry, TierCode } from '@bashgah/protocol';
 import type { Lang } from './format.js';
 
 /**
@@ -81,6 +81,7 @@ export interface Messages {
   printed: string;
   printFailed: string;
   noPrinter: string;
+  voucherSms(phone: string): string;
   claimRejected(code: string): string;
   back: string;
 
@@ -132,6 +133,48 @@ export interface Messages {
   signupFailed(code: string): string;
   phoneTaken: string;
   offlineSignup: string;
+
+  // recent activity: what each ledger line was for
+  activityKinds: Record<ActivityEntry['kind'], string>;
+
+  // survey (one optional question on the member home)
+  surveyTitle: string;
+  surveyBonus(points: string): string;
+  surveyFaces: Record<'1' | '2' | '3' | '4' | '5', string>;
+  surveyReasonsTitle: string;
+  surveySend: string;
+  surveySkip: string;
+  surveySending: string;
+  surveyThanks: string;
+  surveyThanksPoints(signedPoints: string, count: number): string;
+  surveyThanksLater: string;
+  surveyFailed: string;
+
+  // staff mode (staff card + PIN)
+  staffTitle: string;
+  staffPinLabel(name: string): string;
+  staffPinWrong: string;
+  staffLocked: string;
+  staffUnlock: string;
+  staffFor(name: string): string;
+  staffNoMember: string;
+  staffPurchase: string;
+  staffAmountLabel: string;
+  staffAmount(amount: string): string;
+  staffRecord: string;
+  staffPurchaseQueued: string;
+  staffPurchaseApplied(signedPoints: string, count: number): string;
+  staffReplaceCard: string;
+  staffIssueCard: string;
+  staffTapNewCard: string;
+  staffCardQueued: string;
+  staffCardBound: string;
+  staffReprint: string;
+  staffTestPage: string;
+  staffPrint: Record<'printed' | 'failed' | 'no-printer' | 'nothing', string>;
+  staffClose: string;
+  staffAutoClose: string;
+  staffRefused(code: string): string;
 
   // device state
   printerPaperOut: string;

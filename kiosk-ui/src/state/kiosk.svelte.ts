@@ -1,4 +1,12 @@
-import type { KioskEvent, KioskPrinter, KioskSession, KioskState, ReaderState } from '@bashgah/protocol';
+import type {
+  KioskActionEvent,
+  KioskEvent,
+  KioskPrinter,
+  KioskSession,
+  KioskState,
+  ReaderState,
+  StaffState,
+} from '@bashgah/protocol';
 import { SvelteMap } from 'svelte/reactivity';
 import { type KioskApi, parseEvent } from '../api/client.js';
 import { backoffDelay } from './backoff.js';
@@ -8,7 +16,16 @@ import { type CheckinOutcome, remember } from './checkin-view.js';
 export type AgentLink = 'connecting' | 'open' | 'lost';
 
 const IDLE: KioskSession = { kind: 'idle' };
-const EVENT_TYPES: readonly KioskEvent['type'][] = ['state', 'session', 'checkin', 'claim', 'reload'];
+const EVENT_TYPES: readonly KioskEvent['type'][] = [
+  'state',
+  'session',
+  'checkin',
+  'claim',
+  'reload',
+  'action',
+  'staff',
+];
+const STAFF_CLOSED: StaffState = { phase: 'closed' };
 
 export type ClaimEvent = Extract<KioskEvent, { type: 'claim' }>;
 export type CheckinEvent = Extract<KioskEvent, { type: 'checkin' }>;
@@ -30,6 +47,8 @@ export class KioskStore {
   readonly checkins = new SvelteMap<string, CheckinOutcome>();
   /** Reward claims' progress by event id (queued → verdict with voucher → print outcome). */
   readonly claims = new SvelteMap<string, ClaimEvent>();
+  /** Survey answers' and staff actions' progress by event id. */
+  readonly actions = new SvelteMap<string, KioskActionEvent>();
   /** The newest check-in event of the session on screen (the automatic one at tap). */
   lastCheckin = $state.raw<CheckinEvent | null>(null);
 
@@ -44,6 +63,8 @@ export class KioskStore {
   /** An operator has taken the kiosk out of service. */
   readonly maintenance: boolean = $derived(this.state?.maintenance ?? false);
   readonly printer: KioskPrinter | undefined = $derived(this.state?.printer);
+  /** Staff mode as the agent has it; `closed` on agents without staff cards. */
+  readonly staff: StaffState = $derived(this.state?.staff ?? STAFF_CLOSED);
 
   #dismissed = $state<string | null>(null);
   #source: EventSource | null = null;
@@ -81,6 +102,7 @@ export class KioskStore {
     if (this.state && hadSession) this.state = { ...this.state, session: IDLE };
     this.checkins.clear();
     this.claims.clear();
+    this.actions.clear();
     this.lastCheckin = null;
     // The agent drops the member too, so nothing of theirs outlives the screen.
     if (hadSession) void this.api.endSession();
@@ -112,6 +134,13 @@ export class KioskStore {
         // The operator's reload-ui command: pick up a new build or clear a stuck screen.
         globalThis.location?.reload();
         break;
+      case 'action':
+        this.actions.set(event.eventId, { ...this.actions.get(event.eventId), ...event });
+        break;
+      case 'staff':
+        if (this.state) this.state = { ...this.state, staff: event.staff };
+        else void this.#resync();
+        break;
     }
   }
 
@@ -123,6 +152,7 @@ export class KioskStore {
     if (memberOf(prev) !== memberOf(next.session)) {
       this.lastCheckin = null;
       this.claims.clear();
+      this.actions.clear();
     }
     this.state = next;
   }

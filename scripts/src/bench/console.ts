@@ -26,6 +26,7 @@ import {
   dashboard,
   listMembers,
   migrate,
+  rebuildReportAggregates,
   type SegmentFilter,
   SqliteDb,
 } from '@bashgah/server';
@@ -67,9 +68,15 @@ try {
   db = await generateEngineData(db, file, { members: MEMBERS, now: NOW, log });
   await addConsoleData();
   log(`generated in ${secs(t0)} s; database ${fmt(Math.round((await stat(file)).size / 2 ** 20))} MiB`);
-  const tr = performance.now();
-  const rfm = await computeRfm(db, { now: NOW, windowDays: 365 });
-  log(`RFM scoring (the nightly job): ${fmt(rfm.scored)} members scored in ${secs(tr)} s`);
+  const ta = performance.now();
+  await rebuildReportAggregates(db, 210);
+  const agg = await db.get<{ marks: number; gaps: number; days: number }>(
+    'SELECT (SELECT count(*) FROM activity_marks) AS marks, (SELECT count(*) FROM activity_gaps) AS gaps, (SELECT count(*) FROM daily_sales) AS days',
+  );
+  log(
+    `report aggregates (migration 013's backfill): ${secs(ta)} s; ${fmt(agg?.days ?? 0)} day×store rows, ${fmt(agg?.marks ?? 0)} activity marks, ${fmt(agg?.gaps ?? 0)} gap rows`,
+  );
+  await rfmWithProbe();
   await db.exec('ANALYZE');
 
   const baseline = await timed(RUNS * 10, (i) =>
@@ -155,12 +162,78 @@ try {
   pass =
     report('last 365 days', await timed(Math.max(5, RUNS / 3), () => dashboard(db, d365, TZ, NOW)), 1000) &&
     pass;
+  await purchaseTriggerCost();
   log(pass ? '\nall targets met' : '\nsome targets missed (see above)');
   process.exitCode = pass ? 0 : 1;
 } finally {
   await db.close();
   if (values.keep) log(`kept ${file}`);
   else await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The nightly RFM job, with a writer beside it doing one small insert every 5 ms, as the engine
+ * would: the job's longest single hold on the database, and how long those writes waited.
+ */
+async function rfmWithProbe() {
+  await db.exec('CREATE TABLE IF NOT EXISTS bench_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)');
+  const waits: number[] = [];
+  let done = false;
+  const probe = (async () => {
+    while (!done) {
+      const t = performance.now();
+      await db.run('INSERT INTO bench_probe (at) VALUES (?)', [new Date().toISOString()]);
+      waits.push(performance.now() - t);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const tr = performance.now();
+  const rfm = await computeRfm(db, { now: NOW, windowDays: 365 });
+  done = true;
+  await probe;
+  const w = summary(waits);
+  log(
+    `RFM scoring (the nightly job): ${fmt(rfm.scored)} members scored in ${secs(tr)} s, ${fmt(rfm.batches)} batches; longest single DB block ${ms(rfm.longestBlockMs)}`,
+  );
+  log(
+    `  writes alongside it: ${fmt(waits.length)}, waited p50 ${ms(w.p50)}  p95 ${ms(w.p95)}  max ${ms(Math.max(...waits))}`,
+  );
+}
+
+/**
+ * What migration 013's triggers add to recording a purchase: single-row inserts, each its own
+ * transaction, with the report triggers and then without them (restored afterwards).
+ */
+async function purchaseTriggerCost() {
+  const N = 2000;
+  const insert = (tag: string, i: number) =>
+    db.transaction(() =>
+      db.run(
+        `INSERT INTO purchases (store_id, receipt_id, member_id, amount_minor, currency, lines, request_hash, points, rules_version, breakdown, created_at)
+         VALUES (?, ?, ?, 100000, 'IRR', '[]', 'h', 0, 1, '{}', ?)`,
+        [
+          `S${i % 20}`,
+          `bench-${tag}-${i}`,
+          `m-${memberAt(i * 31 + (tag === 'a' ? 0 : 1))}`,
+          new Date(NOW.getTime() + i * 1000).toISOString(),
+        ],
+      ),
+    );
+  const rate = async (tag: string) => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: N }, (_, i) => insert(tag, i)));
+    return N / ((performance.now() - t) / 1000);
+  };
+  const with013 = await rate('a');
+  const triggers = await db.all<{ name: string; sql: string }>(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('report_purchase', 'activity_marks_count', 'activity_marks_reorder')",
+  );
+  for (const t of triggers) await db.exec(`DROP TRIGGER ${t.name}`);
+  const without = await rate('b');
+  for (const t of triggers) await db.exec(t.sql);
+  log(
+    `\npurchase rows inserted/s (each its own transaction, ${fmt(N)} concurrent): ${fmt(Math.round(with013))} with the report triggers, ${fmt(Math.round(without))} without (${(((without - with013) / without) * 100).toFixed(0)}% cost)`,
+  );
 }
 
 async function query(filter: SegmentFilter) {
@@ -187,7 +260,9 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<nu
 
 /**
  * What the console reads beyond the engine data: purchases, non-member sales, and the tables the
- * triggers keep (filled set-based here, the same way migration 010 backfills them).
+ * triggers keep (filled set-based here, the same way migration 010 backfills them). Store, day and
+ * the gap between a member's two purchases vary independently (n / 7, n / 13), so every store sees
+ * every day and the report aggregates hold as many distinct gaps as a real club's would.
  */
 async function addConsoleData() {
   const M = MEMBERS;
@@ -212,9 +287,9 @@ async function addConsoleData() {
     await step(
       `purchases ${k}/2`,
       `${seq} INSERT INTO purchases (store_id, receipt_id, member_id, amount_minor, currency, lines, request_hash, points, rules_version, breakdown, created_at)
-       SELECT 'S' || (n * k % 20), 'R' || k || '-' || n, 'm-' || n, 100000 * (1 + (n * 7919 * k) % 500), 'IRR',
+       SELECT 'S' || ((n / 7 + n * k) % 20), 'R' || k || '-' || n, 'm-' || n, 100000 * (1 + (n * 7919 * k) % 500), 'IRR',
          CASE WHEN n % 3 = 0 THEN '[{"category":"coffee","amountMinor":0,"quantity":1}]' ELSE '[]' END, 'h', 0, 1, '{}',
-         strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || (((n * 31 + k * 977) % 400) * 86400 + n % 86400) || ' seconds')
+         strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || (((n * 31 + k * 977 + k * (n / 13) * 7) % 400) * 86400 + n % 86400) || ' seconds')
        FROM s, (SELECT ? AS k)`,
       [base, k],
     );

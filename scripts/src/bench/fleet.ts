@@ -23,7 +23,12 @@ import { percentile } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const { values } = parseArgs({
-  options: { devices: { type: 'string', default: '2000' }, events: { type: 'string', default: '10' } },
+  options: {
+    devices: { type: 'string', default: '2000' },
+    events: { type: 'string', default: '10' },
+    // Writes a V8 CPU profile of the server process into this folder (open it in Chrome DevTools).
+    'cpu-prof': { type: 'string' },
+  },
 });
 const N = Number(values.devices);
 const K = Number(values.events);
@@ -63,8 +68,8 @@ async function until(
   }
 }
 
-function spawnChild(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, script)], {
+function spawnChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -76,16 +81,20 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'bashgah-bench-fleet-'));
 // --- 1. the real server ---
 const httpPort = await freePort();
 const mqttPort = await freePort();
-const server = spawnChild('server/dist/main.js', {
-  HTTP_PORT: String(httpPort),
-  MQTT_PORT: String(mqttPort),
-  DATA_DIR: dir,
-  MQTT_AUTH: 'devices',
-  ADMIN_PASSWORD: 'bench-admin-password',
-  SEED_DEMO: 'true',
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'production',
-});
+const server = spawnChild(
+  'server/dist/main.js',
+  {
+    HTTP_PORT: String(httpPort),
+    MQTT_PORT: String(mqttPort),
+    DATA_DIR: dir,
+    MQTT_AUTH: 'devices',
+    ADMIN_PASSWORD: 'bench-admin-password',
+    SEED_DEMO: 'true',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  },
+  values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`] : [],
+);
 const base = `http://127.0.0.1:${httpPort}`;
 await until(
   () =>

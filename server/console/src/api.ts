@@ -1,9 +1,10 @@
 import type { CommandName } from '@bashgah/protocol';
 import type { AlertView } from '../../src/fleet/alerts.js';
 import type { CommandView } from '../../src/fleet/commands.js';
+import type { DeviceEventView } from '../../src/fleet/events.js';
 import type { FleetDevice } from '../../src/fleet/store.js';
 
-export type { AlertView, CommandView, FleetDevice };
+export type { AlertView, CommandView, DeviceEventView, FleetDevice };
 
 export interface Operator {
   id: number;
@@ -16,6 +17,8 @@ export interface DeviceDetail {
   commands: CommandView[];
   alerts: AlertView[];
   telemetry: Array<{ at: string; data: NonNullable<FleetDevice['telemetry']> }>;
+  /** The device's latest events, newest first. */
+  events: DeviceEventView[];
 }
 
 export class ApiFailure extends Error {

@@ -3,6 +3,8 @@ import type { DeviceCatalog, DeviceSettings } from '@bashgah/protocol';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/sqlite.js';
 import type { Commands } from '../fleet/commands.js';
+import type { FleetHub } from '../fleet/hub.js';
+import type { FleetDevice } from '../fleet/store.js';
 import { activeClubSettings } from './club-settings.js';
 
 /** The catalog kiosks show: every active reward, with whether it can be claimed today. */
@@ -45,7 +47,8 @@ export interface PushResult {
 
 /**
  * Sends the current catalog and settings to every enrolled kiosk (fleet commands, so each push is
- * audited in device_commands). A day's time to live: a kiosk offline now gets it when it is back.
+ * audited in device_commands). A day's time to live; a kiosk that is offline for longer gets the
+ * current catalog when it comes back (watchKioskReturns).
  */
 export async function pushToKiosks(
   db: Queryable,
@@ -85,4 +88,117 @@ export async function pushToKiosks(
     }
   }
   return out;
+}
+
+interface LastPush {
+  status: string;
+  params: string;
+  result: string | null;
+  issued_at: string;
+  expires_at: string;
+}
+
+/**
+ * What a kiosk back online is missing: the catalog when its last push-catalog did not leave it on
+ * the current version, the settings when its last push-config did not carry the current ones.
+ * Only once the club has pushed at all (a kiosk never pushed to keeps what it was set up with, as
+ * before), and not when a push of the current version went out since it came online (`since`).
+ */
+export async function kioskMissing(
+  db: Queryable,
+  deviceId: string,
+  since: string,
+  now: Date,
+): Promise<{ catalog?: DeviceCatalog; settings?: DeviceSettings }> {
+  const last = (command: string) =>
+    db.get<LastPush>(
+      `SELECT status, params, result, issued_at, expires_at FROM device_commands
+       WHERE device_id = ? AND command = ? ORDER BY issued_at DESC, id DESC LIMIT 1`,
+      [deviceId, command],
+    );
+  const pushedAtAll = (command: string) =>
+    db.get<{ one: number }>('SELECT 1 AS one FROM device_commands WHERE command = ? LIMIT 1', [command]);
+  const inFlight = (c: LastPush) =>
+    c.status === 'pending' && c.issued_at >= since && c.expires_at > now.toISOString();
+  const out: { catalog?: DeviceCatalog; settings?: DeviceSettings } = {};
+
+  if (await pushedAtAll('push-catalog')) {
+    const catalog = await buildCatalog(db, now);
+    const c = await last('push-catalog');
+    const pushedVersion = c && (JSON.parse(c.params) as { catalog?: { version?: string } }).catalog?.version;
+    const current =
+      c &&
+      pushedVersion === catalog.version &&
+      (inFlight(c) ||
+        (c.status === 'ok' &&
+          (JSON.parse(c.result ?? '{}') as { version?: string }).version === catalog.version));
+    if (!current) out.catalog = catalog;
+  }
+  if (await pushedAtAll('push-config')) {
+    const settings = await buildDeviceSettings(db);
+    const c = await last('push-config');
+    const pushed = c && JSON.stringify((JSON.parse(c.params) as { settings?: unknown }).settings);
+    const current = c && pushed === JSON.stringify(settings) && (inFlight(c) || c.status === 'ok');
+    if (!current) out.settings = settings;
+  }
+  return out;
+}
+
+/**
+ * Brings kiosks up to date when they come back online. Fleet commands live a day and a kiosk
+ * refuses one that arrives after its expiry, so a kiosk offline for longer than that (or whose
+ * queued command the broker lost) would keep the old catalog until the next push. Each time a
+ * kiosk's online period begins (its status_changed_at), what it is missing goes out to it again.
+ */
+export function watchKioskReturns(deps: {
+  db: Queryable;
+  hub: FleetHub;
+  commands: Commands;
+  logger: Logger;
+  now?: () => Date;
+}): { stop(): Promise<void> } {
+  const log = deps.logger.child({ component: 'kiosk-push' });
+  const now = deps.now ?? (() => new Date());
+  // The online period already looked at, per device: telemetry every 15 s must not re-check.
+  const seen = new Map<string, string>();
+  const pending = new Set<Promise<void>>();
+
+  const onDevice = (d: FleetDevice) => {
+    if (d.status !== 'online' || d.revokedAt || !d.statusChangedAt) return;
+    if (seen.get(d.id) === d.statusChangedAt) return;
+    seen.set(d.id, d.statusChangedAt);
+    const since = d.statusChangedAt;
+    const job = (async () => {
+      const missing = await kioskMissing(deps.db, d.id, since, now());
+      for (const [command, params] of [
+        ['push-catalog', missing.catalog && { catalog: missing.catalog }],
+        ['push-config', missing.settings && { settings: missing.settings }],
+      ] as const) {
+        if (!params) continue;
+        const v = await deps.commands.send(
+          d.id,
+          { command, params, ttlSec: 86_400 },
+          'system:kiosk-returned',
+        );
+        log.info({ deviceId: d.id, command, id: v.id }, 'kiosk back online: sent what it missed');
+      }
+    })()
+      .catch((err: unknown) => {
+        // Forget the period so the next status or telemetry message tries again.
+        seen.delete(d.id);
+        log.warn(
+          { err, deviceId: d.id },
+          'could not bring a returning kiosk up to date; will retry on its next message',
+        );
+      })
+      .finally(() => pending.delete(job));
+    pending.add(job);
+  };
+  deps.hub.on('device', onDevice);
+  return {
+    async stop() {
+      deps.hub.off('device', onDevice);
+      await Promise.all([...pending]);
+    },
+  };
 }

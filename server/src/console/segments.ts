@@ -189,6 +189,8 @@ export async function countMembers(db: Queryable, filter: SegmentFilter): Promis
             }
           : undefined;
     if (driver) {
+      const shortcut = await countByComplement(db, driver, driver.rest);
+      if (shortcut !== undefined) return shortcut;
       const w = segmentWhere(driver.rest);
       const row = await db.get<{ n: number }>(
         `SELECT count(*) AS n FROM ${driver.sql} CROSS JOIN member_stats s ON s.member_id = d.member_id WHERE ${driver.on} AND ${w.sql}`,
@@ -206,6 +208,46 @@ export async function countMembers(db: Queryable, filter: SegmentFilter): Promis
     w.params,
   );
   return row?.n ?? 0;
+}
+
+/** The opposite of a one-column range filter, as an index range on member_stats. */
+const COMPLEMENTS: Partial<Record<keyof SegmentFilter, (v: unknown) => Where>> = {
+  minVisits: (v) => ({ sql: 's.visits < ?', params: [v] }),
+  maxVisits: (v) => ({ sql: 's.visits > ?', params: [v] }),
+  minSpend: (v) => ({ sql: 's.spend_minor < ?', params: [v] }),
+  maxSpend: (v) => ({ sql: 's.spend_minor > ?', params: [v] }),
+  lastVisitAfter: (v) => ({ sql: 's.last_visit_at < ?', params: [v] }),
+  lastVisitBefore: (v) => ({ sql: 's.last_visit_at >= ?', params: [v] }),
+};
+
+/**
+ * A category or store list narrowed by one range (≥ 2 visits, spent ≤ X, …) is counted from
+ * whichever side is smaller: usually the list, checking each member's statistics; but when few
+ * members fall outside the range (everyone in the list has ≥ 2 visits), as the list's size minus
+ * those outside it, found by walking the range's index and checking each against the list.
+ * Undefined when the filter is not of that shape or the list is the smaller side.
+ */
+async function countByComplement(
+  db: Queryable,
+  driver: { sql: string; on: string; param: unknown },
+  rest: SegmentFilter,
+): Promise<number | undefined> {
+  const keys = (Object.keys(rest) as Array<keyof SegmentFilter>).filter((k) => rest[k] !== undefined);
+  const complement = keys.length === 1 ? COMPLEMENTS[keys[0]!]?.(rest[keys[0]!]) : undefined;
+  if (!complement) return undefined;
+  const [listed, outside] = await Promise.all([
+    db.get<{ n: number }>(`SELECT count(*) AS n FROM ${driver.sql} WHERE ${driver.on}`, [driver.param]),
+    db.get<{ n: number }>(
+      `SELECT count(*) AS n FROM member_stats s WHERE ${complement.sql}`,
+      complement.params,
+    ),
+  ]);
+  if ((outside?.n ?? 0) >= (listed?.n ?? 0)) return undefined;
+  const both = await db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM member_stats s CROSS JOIN ${driver.sql} WHERE ${complement.sql} AND ${driver.on} AND d.member_id = s.member_id`,
+    [...complement.params, driver.param],
+  );
+  return (listed?.n ?? 0) - (both?.n ?? 0);
 }
 
 /** Member ids matching a filter, for campaigns; in number order. */

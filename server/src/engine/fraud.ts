@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/sqlite.js';
 import { clubDay } from './day.js';
 import { EngineError } from './errors.js';
+import { enqueueWebhook } from './webhooks.js';
 
 /**
  * Velocity limits, excluded phone numbers, fraud alerts and the audit trail.
@@ -116,12 +117,30 @@ export async function raiseFraudAlert(
   a: { kind: string; subject: string; details?: Record<string, unknown> },
   now: Date,
 ): Promise<void> {
-  await db.run('INSERT INTO fraud_alerts (kind, subject, details, at) VALUES (?, ?, ?, ?)', [
-    a.kind,
-    a.subject,
-    JSON.stringify(a.details ?? {}),
-    now.toISOString(),
-  ]);
+  // The alert and its webhook deliveries commit together: a crash cannot keep one without the other.
+  await db.transaction(async () => {
+    const r = await db.run('INSERT INTO fraud_alerts (kind, subject, details, at) VALUES (?, ?, ?, ?)', [
+      a.kind,
+      a.subject,
+      JSON.stringify(a.details ?? {}),
+      now.toISOString(),
+    ]);
+    await enqueueWebhook(
+      db,
+      {
+        id: `fraud-alert-${r.lastID}`,
+        type: 'fraud.alert',
+        data: {
+          id: r.lastID,
+          kind: a.kind,
+          subject: a.subject,
+          details: a.details ?? {},
+          at: now.toISOString(),
+        },
+      },
+      now,
+    );
+  });
 }
 
 /** Runs `fn`; if a velocity limit refused it, records the alert (after the rollback) and rethrows. */

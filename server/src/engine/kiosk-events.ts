@@ -4,8 +4,7 @@ import { EngineError } from './errors.js';
 import { withFraudAlerts } from './fraud.js';
 import type { EventOutcome } from './outcome.js';
 import { claimReward } from './rewards.js';
-import { awardSurvey } from './rules/bonuses.js';
-import { activeRules } from './rules/store.js';
+import { applySurveyAnswerTx } from './survey.js';
 
 /**
  * Member actions that arrive from kiosks as events (besides check-in). Business refusals become
@@ -89,26 +88,15 @@ function claimOutcome(
   });
 }
 
+/** A survey answer from a kiosk (survey.ts has the rules: known survey, bonus once). */
 export function applySurveyAnswer(
   db: Queryable,
-  e: KioskEventBase & { surveyId: string; answer: number | string },
+  e: KioskEventBase & { surveyId: string; answer: number | string; reasons?: string[] | undefined },
   now: Date,
 ): Promise<EventOutcome> {
   return db.transaction(() =>
-    refusalsAsOutcome(async () => {
-      const bad = await checkMemberCard(db, e.memberId, e.cardUid);
-      if (bad) return bad;
-      await db.run(
-        `INSERT INTO survey_answers (member_id, survey_id, answer, event_id, device_id, at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (member_id, survey_id) DO NOTHING`,
-        [e.memberId, e.surveyId, String(e.answer), e.eventId, e.deviceId, now.toISOString()],
-      );
-      const { config } = await activeRules(db);
-      const pointsAwarded = await awardSurvey(db, e.memberId, e.surveyId, config, now);
-      const balance =
-        (await db.get<{ points: number }>('SELECT points FROM balances WHERE member_id = ?', [e.memberId]))
-          ?.points ?? 0;
-      return { status: 'applied', result: { pointsAwarded, balance } };
-    }),
+    refusalsAsOutcome(
+      async () => (await checkMemberCard(db, e.memberId, e.cardUid)) ?? applySurveyAnswerTx(db, e, now),
+    ),
   );
 }

@@ -6,6 +6,7 @@ import { EngineError } from './errors.js';
 import { appendLedgerEntry, debit } from './ledger.js';
 import { expireDueLots } from './lots.js';
 import { type PurchaseInput, type RefundInput, recordPurchase, refundPurchase } from './purchases.js';
+import { createReward } from './rewards.js';
 import { publishRules } from './rules/store.js';
 
 /**
@@ -220,20 +221,41 @@ describe('ledger invariants (property-based)', () => {
     );
   });
 
-  it('a full refund never leaves more points than the member had before the purchase', async () => {
+  it('a refund, partial or full, never leaves more points or stamps than before the purchase', async () => {
+    const card = {
+      id: 'c5',
+      name: { fa: 'کارت', en: 'Card' },
+      category: 'coffee',
+      required: 5,
+      rewardId: 'free',
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 500 }),
         fc.integer({ min: 1_000, max: 400_000 }),
+        fc.integer({ min: 0, max: 12 }),
+        fc.boolean(),
         fc.array(
           fc.record({ hours: fc.integer({ min: 0, max: 24 * 4 }), points: fc.integer({ min: 1, max: 300 }) }),
           { maxLength: 6 },
         ),
-        async (opening, amount, spends) => {
+        // Refund parts as shares of what is left (the last refund takes the rest).
+        fc.array(fc.integer({ min: 1, max: 100 }), { maxLength: 3 }),
+        async (opening, amount, coffees, referred, spends, parts) => {
           const db = await memoryDb();
           try {
-            await publishRules(db, RULES, 'test');
-            await addMember(db, { id: 'm1', number: 1 });
+            await createReward(
+              db,
+              { id: 'free', name: { fa: 'هدیه', en: 'Gift' }, pointsCost: 1 },
+              new Date(start),
+            );
+            await publishRules(
+              db,
+              { ...RULES, categories: { general: 100, coffee: 100 }, punchCards: [card] },
+              'test',
+            );
+            await addMember(db, { id: 'ref', number: 2 });
+            await addMember(db, { id: 'm1', number: 1, ...(referred ? { referredBy: 'ref' } : {}) });
             let now = start;
             if (opening > 0)
               await appendLedgerEntry(
@@ -241,15 +263,16 @@ describe('ledger invariants (property-based)', () => {
                 { memberId: 'm1', kind: 'adjust', points: opening, cause: 'opening' },
                 new Date(now),
               );
+            const stampsBefore = 0;
             const purchase: PurchaseInput = {
               storeId: 's1',
               receiptId: 'r1',
               memberId: 'm1',
               amountMinor: amount,
               currency: 'IRR',
-              lines: [],
+              lines: coffees > 0 ? [{ category: 'coffee', amountMinor: amount, quantity: coffees }] : [],
             };
-            await recordPurchase(db, purchase, { now: new Date(now), timeZone: TZ });
+            const bought = await recordPurchase(db, purchase, { now: new Date(now), timeZone: TZ });
             for (const s of spends) {
               now += s.hours * 3600_000;
               await debit(
@@ -260,14 +283,41 @@ describe('ledger invariants (property-based)', () => {
                 if (!(e instanceof EngineError)) throw e;
               });
             }
-            const r = await refundPurchase(
-              db,
-              { storeId: 's1', refundId: 'f1', receiptId: 'r1' },
-              { now: new Date(now), timeZone: TZ },
+            let refunded = 0;
+            let reversed = 0;
+            for (const [i, share] of [...parts, 100].entries()) {
+              const left = amount - refunded;
+              if (left === 0) break;
+              const part = i === parts.length ? left : Math.max(1, Math.floor((left * share) / 100));
+              const r = await refundPurchase(
+                db,
+                { storeId: 's1', refundId: `f${i}`, receiptId: 'r1', amountMinor: part },
+                { now: new Date(now), timeZone: TZ },
+              );
+              refunded += part;
+              reversed += r.pointsReversed + r.shortfall;
+              // Never more than right after the purchase, whatever was spent since.
+              expect(r.balance).toBeLessThanOrEqual(bought.balance);
+              expect(reversed).toBe(Math.floor((bought.points * refunded) / amount));
+              await checkInvariants(db);
+            }
+            const after = await db.get<{ points: number }>(
+              "SELECT points FROM balances WHERE member_id = 'm1'",
             );
-            expect(r.balance).toBeLessThanOrEqual(opening);
-            expect(r.pointsReversed + r.shortfall).toBe(Math.floor(amount / 1_000));
-            await checkInvariants(db);
+            expect(after?.points ?? 0).toBeLessThanOrEqual(opening);
+            expect(reversed).toBe(Math.floor(amount / 1_000));
+            // Stamps: back to where they were, counting a voided voucher's stamps as stamps.
+            const p = await db.get<{ stamps: number; completions: number }>(
+              "SELECT stamps, completions FROM punch_progress WHERE member_id = 'm1'",
+            );
+            expect((p?.stamps ?? 0) + (p?.completions ?? 0) * card.required).toBeLessThanOrEqual(
+              stampsBefore,
+            );
+            // The referrer keeps nothing of a referral whose only purchase was refunded.
+            const ref = await db.get<{ points: number }>(
+              "SELECT points FROM balances WHERE member_id = 'ref'",
+            );
+            expect(ref?.points ?? 0).toBe(0);
           } finally {
             await db.close();
           }

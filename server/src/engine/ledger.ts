@@ -53,8 +53,8 @@ export async function credit(
 
 /**
  * `credit` without a savepoint of its own, for a caller that already holds a transaction and never
- * catches an error from it (so a failure halfway rolls the caller back as a whole). Saves two
- * round trips on the purchase path, which records one credit per sale.
+ * catches an error from it (so a failure halfway rolls the caller back as a whole). (Purchases post
+ * their credit with the purchase row in one statement instead: repos/purchases.ts postPurchase.)
  */
 export async function creditWithinTransaction(
   db: Queryable,

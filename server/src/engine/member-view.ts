@@ -7,6 +7,7 @@ import { expiringWithin, pointsSummary } from './lots.js';
 import { maskPhone } from './phone.js';
 import { punchCardProgress } from './punch-cards.js';
 import { activeRules } from './rules/store.js';
+import { recentActivity, surveyDue, voucherBySms } from './survey.js';
 import { qualifyingTotal, tierProgress } from './tiers.js';
 
 export interface MemberViewContext {
@@ -65,7 +66,7 @@ async function build(db: Queryable, row: Row, ctx: MemberViewContext): Promise<M
   const withinDays = ctx.expiringWithinDays ?? EXPIRING_SOON_DAYS;
   const rules = await activeRules(db);
   const tiers = rules.config.tiers;
-  const [done, summary, expiring, total, rewards, last, punch] = await Promise.all([
+  const [done, summary, expiring, total, rewards, last, punch, activity, survey, bySms] = await Promise.all([
     hasCheckedIn(db, row.id, clubDay(now, ctx.policy.timeZone), ctx.deviceId),
     pointsSummary(db, row.id, now),
     expiringWithin(db, row.id, now, withinDays),
@@ -77,6 +78,9 @@ async function build(db: Queryable, row: Row, ctx: MemberViewContext): Promise<M
       [row.id],
     ),
     punchCardProgress(db, row.id, rules.config),
+    recentActivity(db, row.id),
+    surveyDue(db, row.id, rules.config),
+    voucherBySms(db, row.id),
   ]);
   const spendable = summary.spendable;
   // Parsed, not just typed: a row that breaks the contract (say a 90-character name) must fail
@@ -105,6 +109,9 @@ async function build(db: Queryable, row: Row, ctx: MemberViewContext): Promise<M
     },
     punchCards: punch,
     lastActivityAt: last?.at ?? null,
+    recentActivity: activity,
+    survey,
+    voucherBySms: bySms,
   });
 }
 

@@ -8,8 +8,8 @@ import type { PurchaseLine } from './rules/earn.js';
 /**
  * Punch cards ("کارت مهر"): each item bought in the card's category is a stamp; every `required`
  * stamps complete the card into a voucher for its reward, which costs no points. Stamps beyond a
- * completion carry over. Refunds do not take stamps back (a partial refund does not say which
- * items were returned); the operator can adjust by hand if a pattern shows up in fraud review.
+ * completion carry over. A refund takes back the same share of a purchase's stamps as of its
+ * points (`reverseStamps`), since a refund names an amount, not the items returned.
  */
 
 export interface PunchResult {
@@ -17,6 +17,16 @@ export interface PunchResult {
   stampsAdded: number;
   stamps: number;
   vouchers: IssuedVoucher[];
+}
+
+/** Stamps a purchase's lines add per punch card of the rules ({} when there are none). */
+export function stampsEarned(rules: RuleConfig, lines: readonly PurchaseLine[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const card of rules.punchCards) {
+    const added = lines.filter((l) => l.category === card.category).reduce((s, l) => s + l.quantity, 0);
+    if (added > 0) out[card.id] = added;
+  }
+  return out;
 }
 
 export async function stampPurchase(
@@ -84,4 +94,81 @@ export async function punchCardProgress(
     stamps: stamps.get(c.id) ?? 0,
     required: c.required,
   }));
+}
+
+export interface StampReversal {
+  cardId: string;
+  /** Stamps taken back, counting those a voided voucher gave back first. */
+  stampsReversed: number;
+  /** Stamps owed back that were already turned into a voucher the member has used. */
+  shortfall: number;
+  /** Unused vouchers of this card voided because the stamps that completed them were refunded. */
+  vouchersVoided: string[];
+}
+
+/**
+ * Takes back a refunded share of a purchase's stamps: after refunds totalling R of amount A,
+ * floor(stamps × R / A) of each card's stamps have been reversed, as with points. If the member's
+ * progress holds fewer stamps than owed, the card was completed since: an unused voucher of that
+ * card is voided (this purchase's own first, then the newest) and its `required` stamps count
+ * again; what a used voucher consumed cannot come back and is reported as `shortfall`, never
+ * taking progress below zero. Returns the new reversed counts per card for the purchase row.
+ */
+export async function reverseStamps(
+  db: Queryable,
+  p: {
+    memberId: string;
+    storeId: string;
+    receiptId: string;
+    amountMinor: number;
+    refundedMinor: number;
+    stamps: Record<string, number>;
+    reversed: Record<string, number>;
+  },
+  rules: RuleConfig,
+  now: Date,
+): Promise<{ reversed: Record<string, number>; results: StampReversal[] }> {
+  const reversed = { ...p.reversed };
+  const results: StampReversal[] = [];
+  for (const [cardId, earned] of Object.entries(p.stamps)) {
+    const target = Number((BigInt(earned) * BigInt(p.refundedMinor)) / BigInt(p.amountMinor));
+    const owed = target - (reversed[cardId] ?? 0);
+    reversed[cardId] = target;
+    if (owed <= 0) continue;
+    const row = await db.get<{ stamps: number }>(
+      'SELECT stamps FROM punch_progress WHERE member_id = ? AND card_id = ?',
+      [p.memberId, cardId],
+    );
+    let have = row?.stamps ?? 0;
+    // A card dropped from the rules since has no known size: its vouchers stay, stamps floor at 0.
+    const card = rules.punchCards.find((c) => c.id === cardId);
+    const voided: string[] = [];
+    if (card && have < owed) {
+      const ownKey = `punch:${p.storeId}/${p.receiptId}:${cardId}:`;
+      const open = await db.all<{ id: number; code: string }>(
+        `SELECT id, code FROM vouchers
+         WHERE member_id = ? AND source = 'punch-card' AND status = 'issued' AND reward_id = ?
+         ORDER BY substr(coalesce(request_key, ''), 1, length(?)) = ? DESC, id DESC`,
+        [p.memberId, card.rewardId, ownKey, ownKey],
+      );
+      for (const v of open) {
+        if (have >= owed) break;
+        await db.run(
+          "UPDATE vouchers SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'issued'",
+          [now.toISOString(), v.id],
+        );
+        voided.push(v.code);
+        have += card.required;
+      }
+    }
+    const taken = Math.min(owed, have);
+    if (row) {
+      await db.run(
+        'UPDATE punch_progress SET stamps = ?, completions = completions - ?, updated_at = ? WHERE member_id = ? AND card_id = ?',
+        [have - taken, voided.length, now.toISOString(), p.memberId, cardId],
+      );
+    }
+    results.push({ cardId, stampsReversed: taken, shortfall: owed - taken, vouchersVoided: voided });
+  }
+  return { reversed, results };
 }

@@ -4,9 +4,9 @@ import { findMember, type MemberRow } from '../db/repos/members.js';
 import {
   findPurchase,
   findRefund,
-  insertPurchase,
   insertRefund,
   type PurchaseRow,
+  postPurchase,
 } from '../db/repos/purchases.js';
 import type { Queryable } from '../db/sqlite.js';
 import { cashbackFor, creditBalance, moveCredit } from './credit.js';
@@ -18,10 +18,15 @@ import {
   type FraudLimits,
   STAFF_PURCHASES_TODAY_SQL,
 } from './fraud.js';
-import { creditWithinTransaction, debit } from './ledger.js';
+import { debit } from './ledger.js';
 import { DAY_MS } from './lots.js';
-import { stampPurchase } from './punch-cards.js';
-import { awardBirthdayIfDue, awardReferralIfFirstPurchase } from './rules/bonuses.js';
+import { reverseStamps, type StampReversal, stampPurchase, stampsEarned } from './punch-cards.js';
+import {
+  awardBirthdayIfDue,
+  awardReferralIfFirstPurchase,
+  type ReferralReversal,
+  reverseReferralIfNoPurchaseKept,
+} from './rules/bonuses.js';
 import { type EarnBreakdown, type PurchaseLine, purchasePoints } from './rules/earn.js';
 import { activeRules } from './rules/store.js';
 import { qualifyingTotalSql, tierWindowStart, upgradeForTotal } from './tiers.js';
@@ -151,45 +156,15 @@ export function recordPurchase(
       at: now,
       timeZone: clock.timeZone,
     });
-    let ledgerId: number | null = null;
-    let lotId: number | null = null;
-    let pendingUntil: string | null = null;
-    if (earn.points > 0) {
-      const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS);
-      const c = await creditWithinTransaction(
-        db,
-        {
-          memberId: member.id,
-          kind: 'earn',
-          points: earn.points,
-          cause: `purchase:${input.storeId}/${input.receiptId}`,
-        },
-        now,
-        { availableAt, expiresAt: new Date(now.getTime() + config.lots.lifetimeDays * DAY_MS) },
-        member.balance ?? 0,
-      );
-      ledgerId = c.entryId;
-      lotId = c.lotId;
-      pendingUntil = availableAt.toISOString();
+    if (!Number.isSafeInteger(earn.points) || earn.points < 0) {
+      throw new Error(`purchase points must be a whole number of 0 or more, got ${earn.points}`);
     }
+    const availableAt = new Date(now.getTime() + config.lots.pendingDays * DAY_MS).toISOString();
+    const pendingUntil = earn.points > 0 ? availableAt : null;
+    const cause = `purchase:${input.storeId}/${input.receiptId}`;
     const cashback = cashbackFor(input.amountMinor, config.cashback.basisPoints);
-    let creditBalanceMinor = member.credit_minor ?? 0;
-    if (cashback > 0) {
-      creditBalanceMinor = await moveCredit(
-        db,
-        {
-          memberId: member.id,
-          kind: 'earn',
-          amountMinor: cashback,
-          currency: input.currency,
-          cause: `purchase:${input.storeId}/${input.receiptId}`,
-          storeId: input.storeId,
-          ref: input.receiptId,
-        },
-        now,
-      );
-    }
-    await insertPurchase(db, {
+    // The purchase row, its earn ledger row and its lot in one statement (see postPurchase).
+    await postPurchase(db, {
       store_id: input.storeId,
       receipt_id: input.receiptId,
       member_id: member.id,
@@ -199,13 +174,31 @@ export function recordPurchase(
       staff_id: input.staffId ?? null,
       request_hash: hash,
       points: earn.points,
-      ledger_id: ledgerId,
-      lot_id: lotId,
+      cause,
+      available_at: availableAt,
+      expires_at: new Date(now.getTime() + config.lots.lifetimeDays * DAY_MS).toISOString(),
       rules_version: version,
       breakdown: JSON.stringify(earn satisfies EarnBreakdown),
       credit_minor: cashback,
+      stamps: JSON.stringify(stampsEarned(config, input.lines)),
       created_at: now.toISOString(),
     });
+    let creditBalanceMinor = member.credit_minor ?? 0;
+    if (cashback > 0) {
+      creditBalanceMinor = await moveCredit(
+        db,
+        {
+          memberId: member.id,
+          kind: 'earn',
+          amountMinor: cashback,
+          currency: input.currency,
+          cause,
+          storeId: input.storeId,
+          ref: input.receiptId,
+        },
+        now,
+      );
+    }
     const birthday = await awardBirthdayIfDue(db, member, config, now, clock.timeZone);
     const referral = (await awardReferralIfFirstPurchase(db, member, config, now)).referee;
     // The window total read above, plus what this purchase added to it.
@@ -312,8 +305,18 @@ export interface RefundResult {
   /** Store credit taken back, and what could not be because it was already spent. */
   creditReversedMinor: number;
   creditShortfallMinor: number;
+  /** Punch-card stamps taken back (the refunded share of what the purchase added). */
+  stamps: StampReversal[];
+  /** Set when this refund left the referee no kept purchase and so undid the referral bonus. */
+  referral: ReferralReversal | null;
   balance: number;
   replay: boolean;
+}
+
+/** What a refund did besides points and credit, kept with it so a replay answers the same. */
+interface RefundEffects {
+  stamps?: StampReversal[];
+  referral?: ReferralReversal | null;
 }
 
 /**
@@ -321,7 +324,9 @@ export interface RefundResult {
  * refunds totalling R of amount A, floor(points × R / A) have been reversed, so a full refund
  * reverses exactly what was earned. Points come from the purchase's own lot first (pending or
  * not), then the oldest others. If the member already spent them (possible only after the pending
- * window) the balance goes to 0, never below, and the rest is recorded as a shortfall.
+ * window) the balance goes to 0, never below, and the rest is recorded as a shortfall. The same
+ * share of the purchase's punch-card stamps goes back (reverseStamps); a full refund of the
+ * referee's only kept purchase takes the referral bonus back from both sides.
  */
 export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineClock): Promise<RefundResult> {
   const hash = requestHash(input);
@@ -336,6 +341,7 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
           { refundId: input.refundId },
         );
       }
+      const effects = JSON.parse(prior.effects) as RefundEffects;
       return {
         refundId: prior.refund_id,
         receiptId: input.receiptId,
@@ -345,6 +351,8 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
         shortfall: prior.shortfall,
         creditReversedMinor: prior.credit_reversed,
         creditShortfallMinor: prior.credit_shortfall,
+        stamps: effects.stamps ?? [],
+        referral: effects.referral ?? null,
         balance: await balanceOf(db, purchase.member_id),
         replay: true,
       };
@@ -406,10 +414,36 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
         now,
       );
     }
-    await db.run(
-      'UPDATE purchases SET refunded_minor = ?, points_reversed = ?, credit_reversed = ? WHERE id = ?',
-      [refunded, target, creditTarget, purchase.id],
+    const { config } = await activeRules(db);
+    const stamps = await reverseStamps(
+      db,
+      {
+        memberId: purchase.member_id,
+        storeId: input.storeId,
+        receiptId: input.receiptId,
+        amountMinor: purchase.amount_minor,
+        refundedMinor: refunded,
+        stamps: JSON.parse(purchase.stamps) as Record<string, number>,
+        reversed: JSON.parse(purchase.stamps_reversed) as Record<string, number>,
+      },
+      config,
+      now,
     );
+    await db.run(
+      'UPDATE purchases SET refunded_minor = ?, points_reversed = ?, credit_reversed = ?, stamps_reversed = ? WHERE id = ?',
+      [refunded, target, creditTarget, JSON.stringify(stamps.reversed), purchase.id],
+    );
+    // Only a refund that completes this purchase's refund can leave the referee without one.
+    const referral =
+      refunded === purchase.amount_minor
+        ? await reverseReferralIfNoPurchaseKept(
+            db,
+            purchase.member_id,
+            `refund:${input.storeId}/${input.refundId}`,
+            now,
+          )
+        : null;
+    const effects: RefundEffects = { stamps: stamps.results, referral };
     await insertRefund(db, {
       store_id: input.storeId,
       refund_id: input.refundId,
@@ -421,6 +455,7 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
       ledger_id: ledgerId,
       credit_reversed: creditTaken,
       credit_shortfall: creditOwed - creditTaken,
+      effects: JSON.stringify(effects),
       created_at: now.toISOString(),
     });
     return {
@@ -432,6 +467,8 @@ export function refundPurchase(db: Queryable, input: RefundInput, clock: EngineC
       shortfall: owed - taken,
       creditReversedMinor: creditTaken,
       creditShortfallMinor: creditOwed - creditTaken,
+      stamps: stamps.results,
+      referral,
       balance: await balanceOf(db, purchase.member_id),
       replay: false,
     };

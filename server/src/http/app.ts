@@ -9,6 +9,7 @@ import { memberViewByCard, memberViewById } from '../engine/member-view.js';
 import { LogSmsSender, type SmsSender } from '../messaging/sms.js';
 import { consoleStatic } from './console-static.js';
 import { apiError, errorHandler, HttpError } from './errors.js';
+import type { IpRateLimitOptions } from './middleware/rate-limit.js';
 import { clubRoutes } from './routes/club.js';
 import { consoleRoutes, LARGE_BODY_PATHS } from './routes/console.js';
 import { type FleetRouteDeps, fleetRoutes } from './routes/fleet.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   uploadDir?: string;
   /** Where signup codes are sent; the log by default. */
   sms?: SmsSender;
+  /** Per-IP limit on the open signup routes (default DEFAULT_SIGNUP_RATE_LIMIT). */
+  signupRateLimit?: Omit<IpRateLimitOptions, 'now'>;
 }
 
 /** Same ceiling as an MQTT payload: no request this API takes is anywhere near it. */
@@ -88,7 +91,15 @@ export function createApp(deps: AppDeps) {
   app.route('/api/pos/v1', posClubExtraRoutes({ db: deps.db, now }));
   app.route('/', rewardRoutes({ db: deps.db, now, timeZone: deps.policy.timeZone }));
   app.route('/', clubRoutes({ db: deps.db, now }));
-  app.route('/', signupRoutes({ db: deps.db, sms: deps.sms ?? new LogSmsSender(deps.logger), now }));
+  app.route(
+    '/',
+    signupRoutes({
+      db: deps.db,
+      sms: deps.sms ?? new LogSmsSender(deps.logger),
+      now,
+      rateLimit: deps.signupRateLimit,
+    }),
+  );
 
   app.get('/api/devices', async (c) => {
     const rows = await listDevices(deps.db);

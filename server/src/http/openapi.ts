@@ -98,7 +98,9 @@ export function openApiDocument() {
         ...posErrors,
       }),
       '/api/pos/v1/refunds': post('Refund all or part of a purchase (idempotent by refundId)', RefundBody, {
-        201: ok('points and cashback taken back in proportion; shortfall if already spent'),
+        201: ok(
+          'points, cashback and punch-card stamps taken back in proportion (shortfall if already spent); a full refund of the last kept purchase of a referred member takes the referral bonus back (`referral`)',
+        ),
         200: ok('replay'),
         404: error('purchase-not-found'),
         409: error('refund-conflict'),
@@ -193,7 +195,11 @@ export function openApiDocument() {
       '/api/signup/otp': post(
         'Send a one-time code by SMS',
         z.object({ phone: z.string() }),
-        { 200: ok('sent'), 422: error('phone-excluded'), 429: error('otp-too-soon') },
+        {
+          200: ok('sent'),
+          422: error('phone-excluded'),
+          429: error('otp-too-soon, or rate-limited (per client IP, with Retry-After)'),
+        },
         false,
       ),
       '/api/signup': post(
@@ -203,7 +209,7 @@ export function openApiDocument() {
           201: ok('member id and number, welcome points'),
           400: error('otp-invalid, invalid-phone, invalid-birthday'),
           409: error('phone-taken or card-taken'),
-          429: error('otp-locked'),
+          429: error('otp-locked, or rate-limited (per client IP, with Retry-After)'),
         },
         false,
       ),

@@ -69,6 +69,12 @@ describe('kiosk claims over MQTT ingress', () => {
   });
 
   it('pays the survey bonus once per survey, and refuses a card that is not the member’s', async () => {
+    // Only surveys the club defined (migration 015) can be answered; these two are the test's.
+    for (const id of ['nps-1', 'nps-2'])
+      await t.db.run(
+        "INSERT INTO surveys (id, question_fa, question_en, created_at) VALUES (?, 'س', 'Q', '2025-01-01T00:00:00Z')",
+        [id],
+      );
     await send(
       event('kiosk-01', 'survey.answer', {
         memberId: 'm-1001',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleHarness } from '../../test/console-helpers.js';
-import { segmentOf } from './rfm.js';
+import { computeRfm, segmentOf } from './rfm.js';
 
 /**
  * KPI and RFM figures against a generated dataset. The data is generated in JS, written to the
@@ -272,6 +272,33 @@ describe('KPI dashboard and RFM against a generated dataset', () => {
       members: number;
     }>;
     expect(summary.find((s) => s.segment === 'champions')?.members).toBe(champions);
+  });
+
+  it('scores the same in small batches, and other writes get in while it runs', async () => {
+    const snapshot = () =>
+      h.db.all(
+        'SELECT member_id, rfm_r, rfm_f, rfm_m, rfm_segment, churn_risk FROM member_stats ORDER BY member_id',
+      );
+    await computeRfm(h.db, { now: NOW, windowDays: 365 });
+    const whole = await snapshot();
+    await h.db.run('UPDATE member_stats SET rfm_segment = NULL, rfm_r = NULL');
+    const order: string[] = [];
+    const run = computeRfm(h.db, { now: NOW, windowDays: 365, batchSize: 37 }).then((r) => {
+      order.push('rfm');
+      return r;
+    });
+    // Issued after the run started; with one long statement it would wait for all of it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const write = h.db
+      .run(
+        "INSERT INTO saved_segments (name, filter, created_by, created_at) VALUES ('during rfm', '{}', 't', 'now')",
+      )
+      .then(() => order.push('write'));
+    const [r] = await Promise.all([run, write]);
+    expect(order).toEqual(['write', 'rfm']);
+    expect(r.batches).toBe(Math.ceil(data.members.length / 37));
+    expect(r.longestBlockMs).toBeGreaterThan(0);
+    expect(await snapshot()).toEqual(whole);
   });
 
   it('the statistics the triggers keep equal a recount from the raw rows', async () => {

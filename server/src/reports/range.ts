@@ -44,3 +44,13 @@ export function bounds(r: { from: string; to: string }, timeZone: string): Bound
   const end = new Date(Date.parse(`${r.to}T00:00:00Z`) + 86_400_000 - offset * 60_000).toISOString();
   return { start, end, shift: `${offset >= 0 ? '+' : ''}${offset} minutes`, offset };
 }
+
+/** The club day (YYYY-MM-DD) an instant falls on, at a UTC offset in minutes. */
+export function clubDayAt(at: Date, offset: number): string {
+  return new Date(at.getTime() + offset * 60_000).toISOString().slice(0, 10);
+}
+
+/** The first instant of a club day, ISO UTC. */
+export function clubDayStart(day: string, offset: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - offset * 60_000).toISOString();
+}

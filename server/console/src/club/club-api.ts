@@ -92,7 +92,7 @@ export interface Campaign {
 
 export interface Dashboard {
   enrolmentPerDay: Array<{ day: string; members: number }>;
-  salesPerDay: Array<{ day: string; purchases: number; revenueMinor: number }>;
+  salesPerDay: Array<{ day: string; purchases: number; revenueMinor: number; refundedMinor: number }>;
   activeMembers: number;
   totalMembers: number;
   participationRate: number | null;

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/sqlite.js';
 import { clubDay } from '../day.js';
-import { credit } from '../ledger.js';
+import { credit, debit } from '../ledger.js';
 import { DAY_MS } from '../lots.js';
 import type { RuleConfig } from './config.js';
 
@@ -24,9 +24,13 @@ export function awardBonus(
   },
 ): Promise<number> {
   return db.transaction(async () => {
+    // A bonus taken back (reversed_at set: a referral whose purchases were all refunded) may be
+    // claimed again; any other existing row means it was already paid.
     const claimed = await db.run(
       `INSERT INTO member_bonuses (member_id, kind, period, points, at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT (member_id, kind, period) DO UPDATE SET points = excluded.points, at = excluded.at,
+         ledger_id = NULL, reversed_at = NULL
+       WHERE member_bonuses.reversed_at IS NOT NULL`,
       [b.memberId, b.kind, b.period, b.points, b.now.toISOString()],
     );
     if (claimed.changes === 0 || b.points === 0) return 0;
@@ -103,7 +107,9 @@ export async function awardBirthdayIfDue(
 
 /**
  * Pays the referral bonus to both sides when the referred member's first purchase lands. Keyed on
- * the other member's id, so each pair is paid once whatever is replayed.
+ * the other member's id, so each pair is paid once whatever is replayed. "First" counts only
+ * purchases not refunded in full: the bonus is owed while the referee keeps at least one purchase
+ * (see reverseReferralIfNoPurchaseKept), so a buy-and-return cannot farm it.
  */
 export async function awardReferralIfFirstPurchase(
   db: Queryable,
@@ -112,9 +118,10 @@ export async function awardReferralIfFirstPurchase(
   now: Date,
 ): Promise<{ referee: number; referrer: number }> {
   if (!member.referred_by) return { referee: 0, referrer: 0 };
-  const purchases = await db.get<{ n: number }>('SELECT count(*) AS n FROM purchases WHERE member_id = ?', [
-    member.id,
-  ]);
+  const purchases = await db.get<{ n: number }>(
+    'SELECT count(*) AS n FROM purchases WHERE member_id = ? AND refunded_minor < amount_minor',
+    [member.id],
+  );
   if ((purchases?.n ?? 0) !== 1) return { referee: 0, referrer: 0 };
   const referee = await awardBonus(db, {
     memberId: member.id,
@@ -133,4 +140,63 @@ export async function awardReferralIfFirstPurchase(
     now,
   });
   return { referee, referrer };
+}
+
+export interface ReferralReversal {
+  /** Points taken back from the referee and from the referrer. */
+  referee: number;
+  referrer: number;
+  /** Points owed back that were already spent (balances never go below zero). */
+  shortfall: number;
+}
+
+/**
+ * A full refund of the referee's last kept purchase undoes the referral: both sides' bonuses are
+ * taken back (from the bonus's own lot first, pending or not; what was spent is a shortfall) and
+ * marked reversed, so the referee's next kept purchase pays them again. While any purchase of the
+ * referee stands, the bonus stands. Returns null when there was nothing to undo.
+ */
+export async function reverseReferralIfNoPurchaseKept(
+  db: Queryable,
+  memberId: string,
+  cause: string,
+  now: Date,
+): Promise<ReferralReversal | null> {
+  const row = await db.get<{ referred_by: string | null; kept: number }>(
+    `SELECT referred_by,
+       (SELECT count(*) FROM purchases p WHERE p.member_id = m.id AND p.refunded_minor < p.amount_minor) AS kept
+     FROM members m WHERE id = ?`,
+    [memberId],
+  );
+  if (!row?.referred_by || row.kept > 0) return null;
+  const referrer = row.referred_by;
+  const bonuses = await db.all<{ member_id: string; points: number; ledger_id: number | null }>(
+    `SELECT member_id, points, ledger_id FROM member_bonuses
+     WHERE kind = 'referral' AND reversed_at IS NULL AND ((member_id = ? AND period = ?) OR (member_id = ? AND period = ?))`,
+    [memberId, referrer, referrer, memberId],
+  );
+  if (bonuses.length === 0) return null;
+  const out: ReferralReversal = { referee: 0, referrer: 0, shortfall: 0 };
+  for (const b of bonuses) {
+    if (b.points > 0 && b.ledger_id !== null) {
+      const lot = await db.get<{ id: number }>(
+        'SELECT id FROM point_lots WHERE member_id = ? AND ledger_id = ? AND remaining > 0',
+        [b.member_id, b.ledger_id],
+      );
+      const d = await debit(
+        db,
+        { memberId: b.member_id, kind: 'reverse', points: b.points, cause: `${cause}:referral` },
+        now,
+        { includePending: true, preferLotId: lot?.id, allowPartial: true },
+      );
+      if (b.member_id === memberId) out.referee += d.taken;
+      else out.referrer += d.taken;
+      out.shortfall += b.points - d.taken;
+    }
+    await db.run(
+      "UPDATE member_bonuses SET reversed_at = ? WHERE member_id = ? AND kind = 'referral' AND period = ?",
+      [now.toISOString(), b.member_id, b.member_id === memberId ? referrer : memberId],
+    );
+  }
+  return out;
 }

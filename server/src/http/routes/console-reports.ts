@@ -15,7 +15,7 @@ const TABLES: Record<
   (d: Awaited<ReturnType<typeof dashboard>>) => { columns: string[]; rows: Array<Record<string, unknown>> }
 > = {
   enrolment: (d) => ({ columns: ['day', 'members'], rows: d.enrolmentPerDay }),
-  sales: (d) => ({ columns: ['day', 'purchases', 'revenueMinor'], rows: d.salesPerDay }),
+  sales: (d) => ({ columns: ['day', 'purchases', 'revenueMinor', 'refundedMinor'], rows: d.salesPerDay }),
   kiosks: (d) => ({ columns: ['deviceId', 'store', 'type', 'events'], rows: d.kioskUsage }),
   summary: (d) => ({
     columns: ['figure', 'value'],

@@ -8,6 +8,7 @@ import type { Queryable } from '../../db/sqlite.js';
 import type { Alerts } from '../../fleet/alerts.js';
 import type { Commands } from '../../fleet/commands.js';
 import { telemetryHistory } from '../../fleet/devices.js';
+import { recentDeviceEvents } from '../../fleet/events.js';
 import type { FleetHub } from '../../fleet/hub.js';
 import type { Registry } from '../../fleet/registry.js';
 import { allDevices, getDevice, toFleetDevice } from '../../fleet/store.js';
@@ -134,7 +135,17 @@ export function fleetRoutes(deps: FleetRouteDeps) {
       commands: await deps.commands.list(row.id, 50),
       alerts: await deps.alerts.list({ state: 'all', deviceId: row.id, limit: 50 }),
       telemetry: await telemetryHistory(deps.db, row.id, since),
+      events: await recentDeviceEvents(deps.db, row.id, 50),
     });
+  });
+
+  app.get('/fleet/devices/:id/events', viewer, async (c) => {
+    const limit = parseInput(
+      z.coerce.number().int().min(1).max(500).default(50),
+      c.req.query('limit'),
+      'limit',
+    );
+    return c.json({ events: await recentDeviceEvents(deps.db, c.req.param('id'), limit) });
   });
 
   app.post('/fleet/devices/:id/enrolment-code', admin, async (c) => {

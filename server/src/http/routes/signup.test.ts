@@ -106,6 +106,45 @@ describe('signup over HTTP', () => {
     expect(await members()).toEqual({ n: 3 });
   });
 
+  it('limits OTP requests and signups per client IP: 429 rate-limited, no SMS, no member', async () => {
+    const limited = createApp({
+      db: t.db,
+      policy: { points: 10, timeZone: 'Asia/Tehran' },
+      logger: silentLogger,
+      mqttConnected: () => true,
+      now: () => clock,
+      sms,
+      signupRateLimit: { limit: 2, windowMs: 600_000 },
+    });
+    const from = (ip: string, path: string, body: unknown) =>
+      limited.request(
+        path,
+        { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+        { incoming: { socket: { remoteAddress: ip } } },
+      );
+    expect((await from('203.0.113.9', '/api/signup/otp', { phone: '09123457788' })).status).toBe(200);
+    const attempt = {
+      phone: '09123457788',
+      code: '000000',
+      name: 'x',
+      consent: { terms: true, marketing: false },
+    };
+    expect((await from('203.0.113.9', '/api/signup', attempt)).status).not.toBe(429);
+    const sent = sms.sent.length;
+    const before = await members();
+    const res = await from('203.0.113.9', '/api/signup/otp', { phone: '09123457799' });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await code(res)).toBe('rate-limited');
+    expect(await code(await from('203.0.113.9', '/api/signup', { ...attempt, code: lastCode() }))).toBe(
+      'rate-limited',
+    );
+    expect(sms.sent.length).toBe(sent);
+    expect(await members()).toEqual(before);
+    // Another client is not held up by the first one's limit.
+    expect((await from('198.51.100.4', '/api/signup/otp', { phone: '09123457799' })).status).toBe(200);
+  });
+
   it('moves an account to a new card and blocks the lost one, with an audit entry (staff only)', async () => {
     const body = { oldCardUid: '04A1B2C3D4E5F6', newCardUid: '04000000000009' };
     expect((await post('/api/members/m-1001/cards/replace', body)).status).toBe(401);

@@ -9,6 +9,7 @@ import { toLatinDigits } from '../../engine/phone.js';
 import { requestOtp, signUp } from '../../engine/signup.js';
 import type { SmsSender } from '../../messaging/sms.js';
 import { type OperatorEnv, requireOperator } from '../middleware/operator-auth.js';
+import { type IpRateLimitOptions, ipRateLimit } from '../middleware/rate-limit.js';
 import { parseInput, parseJsonBody } from '../validation.js';
 import { Phone } from './pos-schemas.js';
 
@@ -58,10 +59,25 @@ export const SignupBody = z
 
 export const ReplaceCardBody = z.object({ oldCardUid: CardUid, newCardUid: CardUid }).strict();
 
+/** Per client IP, OTP requests and signup attempts together: a person needs two or three. */
+export const DEFAULT_SIGNUP_RATE_LIMIT = { limit: 10, windowMs: 10 * 60_000 } as const;
+
 /** Signup with an SMS code, card replacement and the fraud alert list for the console. */
-export function signupRoutes(deps: { db: Queryable; sms: SmsSender; now: () => Date }) {
+export function signupRoutes(deps: {
+  db: Queryable;
+  sms: SmsSender;
+  now: () => Date;
+  rateLimit?: Omit<IpRateLimitOptions, 'now'> | undefined;
+}) {
   const { db } = deps;
   const app = new Hono<OperatorEnv>();
+  // One counter for both routes: they are one flow, and splitting them would double the guesses.
+  const limited = ipRateLimit({
+    ...(deps.rateLimit ?? DEFAULT_SIGNUP_RATE_LIMIT),
+    now: () => deps.now().getTime(),
+  });
+  app.use('/api/signup/otp', limited);
+  app.use('/api/signup', limited);
 
   app.post('/api/signup/otp', async (c) => {
     const body = await parseJsonBody(c, z.object({ phone: Phone }).strict());
