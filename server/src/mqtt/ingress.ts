@@ -122,8 +122,8 @@ export function createIngress(deps: IngressDeps): IngressHandler {
         const batch = queue.splice(0, maxBatch);
         stats.batches++;
         stats.events += batch.length;
+        let decisions: Decision[] = [];
         try {
-          let decisions: Decision[];
           try {
             decisions = await db.transaction(() => applyBatch(batch));
           } catch (err) {
@@ -134,10 +134,12 @@ export function createIngress(deps: IngressDeps): IngressHandler {
             );
             decisions = await applyOneByOne(batch);
           }
-          await Promise.all(decisions.map(sendAck));
         } finally {
-          // Events that got no decision (failed one by one) are released unacked: the device resends.
-          for (const p of batch) p.done();
+          // The next batch does not wait for these PUBACKs: the database would sit idle meanwhile.
+          // Each event's handler settles once its ack is out (shutdown waits for that); events
+          // without a decision (failed one by one) settle unacked, and their devices resend them.
+          const byEvent = new Map(decisions.map((d) => [d.pending, sendAck(d)]));
+          for (const p of batch) void (byEvent.get(p) ?? Promise.resolve()).then(p.done);
         }
       }
     } finally {
