@@ -13,7 +13,7 @@ describe('appendLedgerEntry', () => {
       number: 1,
       displayName: 'M',
       tier: 'bronze',
-      createdAt: 'x',
+      createdAt: '2025-01-01T00:00:00.000Z',
     });
   });
   afterEach(() => t.cleanup());
