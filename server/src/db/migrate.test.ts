@@ -49,9 +49,9 @@ describe('migrate', () => {
       await rm(only001, { recursive: true, force: true });
     }
     await t.db.exec(`
-      INSERT INTO members (id, number, display_name, tier, created_at) VALUES ('m', 1, 'M', 'gold', 'x'), ('z', 2, 'Z', 'gold', 'x');
-      INSERT INTO points_ledger (member_id, kind, points, cause, created_at) VALUES ('m', 'earn', 70, 't', 'x'), ('m', 'redeem', -20, 't', 'x');
-      INSERT INTO balances (member_id, points, updated_at) VALUES ('m', 50, '2025-01-01T00:00:00.000Z'), ('z', 0, 'x');`);
+      INSERT INTO members (id, number, display_name, tier, created_at) VALUES ('m', 1, 'M', 'gold', '2025-01-01T00:00:00.000Z'), ('z', 2, 'Z', 'gold', '2025-01-01T00:00:00.000Z');
+      INSERT INTO points_ledger (member_id, kind, points, cause, created_at) VALUES ('m', 'earn', 70, 't', '2025-01-01T00:00:00.000Z'), ('m', 'redeem', -20, 't', '2025-01-01T00:00:00.000Z');
+      INSERT INTO balances (member_id, points, updated_at) VALUES ('m', 50, '2025-01-01T00:00:00.000Z'), ('z', 0, '2025-01-01T00:00:00.000Z');`);
     expect(await migrate(t.db)).toContain('002_lots_purchases.sql');
     expect(
       await t.db.all('SELECT member_id, ledger_id, points, remaining, expires_at FROM point_lots'),

@@ -141,6 +141,11 @@ describe('member view', () => {
       rewards: { affordable: [], next: null },
       punchCards: [],
       lastActivityAt: '2025-03-01T00:00:00.000Z',
+      recentActivity: [{ at: '2025-03-01T00:00:00.000Z', kind: 'adjust', points: 120 }],
+      // Three visits before the survey is offered; a new member has none yet.
+      survey: null,
+      // The seeded member has no mobile on file, so a voucher cannot go by SMS.
+      voucherBySms: false,
     });
     await applyCheckin(t.db, checkin(), policy, morning);
     expect(await memberViewByCard(t.db, '04A1B2C3D4E5F6', ctx)).toMatchObject({
