@@ -23,7 +23,10 @@ async function main(): Promise<void> {
   const ring = new LogRing(500);
   const logger = pino(
     { level: config.logLevel, base: { service: 'bashgah-agent' } },
-    pino.multistream([{ stream: process.stdout }, { stream: ring }]),
+    pino.multistream([
+      { stream: process.stdout, level: config.logLevel },
+      { stream: ring, level: config.logLevel },
+    ]),
   );
   let restart: () => void = () => {};
   const agent = await startAgent(config, {

@@ -129,8 +129,6 @@ export type SignupOtpResponse = z.infer<typeof SignupOtpResponse>;
 
 export const SignupRequest = SignupForm.extend({
   card: z.enum(['tap', 'slip']),
-  /** The screen's language, for the printed slip. */
-  lang: z.enum(['fa', 'en']).optional(),
 }).strict();
 export type SignupRequest = z.infer<typeof SignupRequest>;
 

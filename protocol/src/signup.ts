@@ -23,6 +23,8 @@ export const SignupForm = z
       .regex(/^\d{1,12}$/)
       .optional(),
     consent: z.object({ terms: z.literal(true), marketing: z.boolean() }).strict(),
+    /** The language the shopper signed up in: their slip, and every message the club sends them later. */
+    lang: z.enum(['fa', 'en']).optional(),
   })
   .strict();
 export type SignupForm = z.infer<typeof SignupForm>;

@@ -73,7 +73,7 @@ export class SignupAction {
       }
       this.#log.info({ cardUid: tap.uid }, 'signup: card presented');
     }
-    const { card: _card, lang: _lang, ...form } = req;
+    const { card: _card, ...form } = req;
     const params = { ...form, ...(tap ? { cardUid: tap.uid } : {}) };
     const r = await this.#online(() => this.#o.rpc.call('signup.complete', params, this.#o.rpcTimeoutMs * 3));
     if (!r.ok) throw new HttpError(REFUSAL_STATUS[r.code] ?? 422, r.code, r.message);

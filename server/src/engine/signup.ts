@@ -93,6 +93,8 @@ export interface SignupInput {
   referrerNumber?: number | undefined;
   consent: { terms: true; marketing: boolean };
   cardUid?: string | undefined;
+  /** Language for the member's messages; Persian unless they signed up in English. */
+  lang?: 'fa' | 'en' | undefined;
 }
 
 export interface SignupResult {
@@ -129,13 +131,14 @@ export async function signUp(db: Queryable, input: SignupInput, now: Date): Prom
     const memberId = `m-${number}`;
     const at = now.toISOString();
     await db.run(
-      `INSERT INTO members (id, number, display_name, phone, tier, created_at, birthday, referred_by, consent_terms_at, consent_marketing)
-       VALUES (?, ?, ?, ?, 'bronze', ?, ?, ?, ?, ?)`,
+      `INSERT INTO members (id, number, display_name, phone, lang, tier, created_at, birthday, referred_by, consent_terms_at, consent_marketing)
+       VALUES (?, ?, ?, ?, ?, 'bronze', ?, ?, ?, ?, ?)`,
       [
         memberId,
         number,
         input.displayName,
         input.phone,
+        input.lang ?? 'fa',
         at,
         input.birthday ?? null,
         referredBy,

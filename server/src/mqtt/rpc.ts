@@ -83,6 +83,7 @@ export function createRpcHandler(deps: RpcDeps) {
             referrerNumber: p.referralCode === undefined ? undefined : Number(p.referralCode),
             consent: p.consent,
             cardUid: p.cardUid,
+            lang: p.lang,
           },
           now(),
         );

@@ -53,15 +53,17 @@ describe('signup over HTTP', () => {
     const otp = await post('/api/signup/otp', { phone: '+98 912 345 7788' });
     expect(otp.status).toBe(200);
     expect(sms.sent.at(-1)!.to).toBe('+989123457788');
-    const res = await signup();
+    // Signed up on the English screen: the club's messages to them must be in English too.
+    const res = await signup({ lang: 'en' });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ memberId: 'm-1004', number: 1004, welcomePoints: 100 });
     expect(
       await t.db.get(
-        "SELECT phone, birthday, referred_by, consent_marketing FROM members WHERE id = 'm-1004'",
+        "SELECT phone, lang, birthday, referred_by, consent_marketing FROM members WHERE id = 'm-1004'",
       ),
     ).toEqual({
       phone: '+989123457788',
+      lang: 'en',
       birthday: '1991-08-11',
       referred_by: 'm-1001',
       consent_marketing: 0,

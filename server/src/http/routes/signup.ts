@@ -1,4 +1,4 @@
-import { CardUid, MemberId } from '@bashgah/protocol';
+import { CardUid, MemberId, SignupForm } from '@bashgah/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Queryable } from '../../db/sqlite.js';
@@ -54,6 +54,7 @@ export const SignupBody = z
       })
       .strict(),
     cardUid: CardUid.optional(),
+    lang: SignupForm.shape.lang,
   })
   .strict();
 
@@ -96,6 +97,7 @@ export function signupRoutes(deps: {
         referrerNumber: b.referralCode,
         consent: b.consent,
         cardUid: b.cardUid,
+        lang: b.lang,
       },
       deps.now(),
     );
