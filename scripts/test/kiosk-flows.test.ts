@@ -12,21 +12,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSystem, startSystem } from '../src/lib/system.js';
 import { PrinterEmulator } from '../src/printer-emulator/index.js';
-import { VirtualCard } from '../src/vcard/index.js';
 import { ensurePcscd, type PcscdHandle, pcscdPrerequisite } from '../src/vcard/pcscd.js';
-import { checkLayout, type Lang, type LayoutReport } from './kiosk-layout.js';
+import { kioskDriver, REZA, SARA, VIEWPORTS } from './kiosk-driver.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, inCi, shouldRun } from './services.js';
 
 const SHOTS = fileURLToPath(new URL('../../artifacts/kiosk/', import.meta.url));
 const missing = chromiumMissing() ?? (await pcscdPrerequisite());
-
-const SARA = { uid: '04A1B2C3D4E5F6', memberId: 'm-1001', name: 'سارا احمدی', points: 120 };
-const REZA = { uid: '04112233445566', memberId: 'm-1002', name: 'Reza Karimi' };
-const VIEWPORTS = {
-  portrait: { width: 1080, height: 1920 },
-  landscape: { width: 1280, height: 800 },
-} as const;
-type Orientation = keyof typeof VIEWPORTS;
 
 describe.runIf(shouldRun('kiosk-flows', missing))(
   'kiosk flows: tap, claim, signup, timeout, through pcscd, agent, server and Chromium',
@@ -37,8 +28,8 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
     let browser: Browser;
     let page: Page;
     const sms = new MemorySmsSender();
-    const cards: VirtualCard[] = [];
-    const layout: Array<{ shot: string; report: LayoutReport }> = [];
+    const kiosk = kioskDriver(() => page, SHOTS);
+    const { present, setLang, shoot, layout } = kiosk;
 
     beforeAll(async () => {
       if (missing && inCi) throw new Error(`the kiosk flow tests must run in CI, but ${missing}`);
@@ -70,9 +61,7 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
       await page.goto(`${sys.agent.apiUrl}/`);
     });
 
-    afterEach(async () => {
-      await Promise.all(cards.splice(0).map((c) => c.remove()));
-    });
+    afterEach(() => kiosk.removeCards());
 
     afterAll(async () => {
       await browser?.close();
@@ -81,32 +70,7 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
       await pcscd?.stop();
     });
 
-    const present = async (uid: string) => {
-      await Promise.all(cards.splice(0).map((c) => c.remove()));
-      const card = await VirtualCard.present(uid, { connectAttempts: 25, retryDelayMs: 200 });
-      cards.push(card);
-      return card;
-    };
-    const setLang = async (lang: Lang) => {
-      if ((await page.evaluate(() => document.documentElement.lang)) === lang) return;
-      await page
-        .locator('button', { hasText: lang === 'en' ? 'English' : 'فارسی' })
-        .first()
-        .click();
-      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
-    };
     const visible = (text: string | RegExp) => page.getByText(text).first().isVisible();
-    /** Screenshot in both orientations (and the layout check on each). */
-    const shoot = async (name: string, lang: Lang) => {
-      for (const orientation of ['portrait', 'landscape'] as Orientation[]) {
-        await page.setViewportSize(VIEWPORTS[orientation]);
-        await page.waitForTimeout(250);
-        const shot = `${name}-${lang}-${orientation}`;
-        await page.screenshot({ path: `${SHOTS}${shot}.png` });
-        layout.push({ shot, report: await page.evaluate(checkLayout, lang) });
-      }
-      await page.setViewportSize(VIEWPORTS.portrait);
-    };
     const done = () => page.locator('.member .done').click();
 
     it('shows the attract screen with the join button, in both languages', async () => {
@@ -271,7 +235,8 @@ describe.runIf(shouldRun('kiosk-flows', missing))(
         lang: string;
         consent_marketing: number;
       }>("SELECT display_name, lang, consent_marketing FROM members WHERE phone = '+989121112233'");
-      expect(member).toMatchObject({ display_name: 'Maya', consent_marketing: 1 });
+      // Joined on the English screen, so the club writes to Maya in English from now on.
+      expect(member).toEqual({ display_name: 'Maya', lang: 'en', consent_marketing: 1 });
       await page.getByRole('button', { name: 'Next' }).click();
       await expect.poll(() => visible('Tap your card'), { timeout: 10_000 }).toBe(true);
       await setLang('fa');

@@ -13,23 +13,16 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSystem, startSystem } from '../src/lib/system.js';
 import { PrinterEmulator } from '../src/printer-emulator/index.js';
-import { VirtualCard } from '../src/vcard/index.js';
 import { ensurePcscd, type PcscdHandle, pcscdPrerequisite } from '../src/vcard/pcscd.js';
-import { checkLayout, type Lang, type LayoutReport } from './kiosk-layout.js';
+import { kioskDriver, REZA, SARA, VIEWPORTS } from './kiosk-driver.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing, inCi, shouldRun } from './services.js';
 
 const SHOTS = fileURLToPath(new URL('../../artifacts/kiosk/survey-staff/', import.meta.url));
 const missing = chromiumMissing() ?? (await pcscdPrerequisite());
 
-const SARA = { uid: '04A1B2C3D4E5F6', memberId: 'm-1001', name: 'سارا احمدی' };
-const REZA = { uid: '04112233445566', memberId: 'm-1002', name: 'Reza Karimi' };
 const STAFF = { uid: '04DEADBEEF0001', name: 'ali', pin: '4821' };
 const NEW_CARD = '04C0DE00000042';
 const STAFF_IDLE_MS = 15_000;
-const VIEWPORTS = {
-  portrait: { width: 1080, height: 1920 },
-  landscape: { width: 1280, height: 800 },
-} as const;
 
 describe.runIf(shouldRun('kiosk-survey-staff', missing))(
   'kiosk survey and staff mode through pcscd, agent, server and Chromium',
@@ -39,8 +32,8 @@ describe.runIf(shouldRun('kiosk-survey-staff', missing))(
     let emulator: PrinterEmulator;
     let browser: Browser;
     let page: Page;
-    const cards: VirtualCard[] = [];
-    const layout: Array<{ shot: string; report: LayoutReport }> = [];
+    const kiosk = kioskDriver(() => page, SHOTS);
+    const { present, setLang, shoot, layout } = kiosk;
 
     beforeAll(async () => {
       if (missing && inCi) throw new Error(`the kiosk survey/staff tests must run in CI, but ${missing}`);
@@ -71,9 +64,7 @@ describe.runIf(shouldRun('kiosk-survey-staff', missing))(
       await page.goto(`${sys.agent.apiUrl}/`);
     });
 
-    afterEach(async () => {
-      await Promise.all(cards.splice(0).map((c) => c.remove()));
-    });
+    afterEach(() => kiosk.removeCards());
 
     afterAll(async () => {
       await browser?.close();
@@ -82,30 +73,6 @@ describe.runIf(shouldRun('kiosk-survey-staff', missing))(
       await pcscd?.stop();
     });
 
-    const present = async (uid: string) => {
-      await Promise.all(cards.splice(0).map((c) => c.remove()));
-      const card = await VirtualCard.present(uid, { connectAttempts: 25, retryDelayMs: 200 });
-      cards.push(card);
-      return card;
-    };
-    const setLang = async (lang: Lang) => {
-      if ((await page.evaluate(() => document.documentElement.lang)) === lang) return;
-      await page
-        .locator('button', { hasText: lang === 'en' ? 'English' : 'فارسی' })
-        .first()
-        .click();
-      await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
-    };
-    const shoot = async (name: string, lang: Lang) => {
-      for (const orientation of ['portrait', 'landscape'] as const) {
-        await page.setViewportSize(VIEWPORTS[orientation]);
-        await page.waitForTimeout(250);
-        const shot = `${name}-${lang}-${orientation}`;
-        await page.screenshot({ path: `${SHOTS}${shot}.png` });
-        layout.push({ shot, report: await page.evaluate(checkLayout, lang) });
-      }
-      await page.setViewportSize(VIEWPORTS.portrait);
-    };
     const balance = () => page.locator('.balance .value').textContent();
     const bonuses = (memberId: string) =>
       sys.server.db.all<{ period: string; points: number }>(
