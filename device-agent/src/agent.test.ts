@@ -19,7 +19,8 @@ async function deadPort(): Promise<number> {
 
 /** Reads SSE frames off a fetch body: named events are parsed, comments are kept as such. */
 function sseReader(body: ReadableStream<Uint8Array>) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   return async function next(): Promise<{ event?: string; data?: string; comment?: string }> {
     for (;;) {
@@ -38,7 +39,7 @@ function sseReader(body: ReadableStream<Uint8Array>) {
       }
       const { value, done } = await reader.read();
       if (done) throw new Error('SSE stream ended');
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
     }
   };
 }

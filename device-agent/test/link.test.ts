@@ -106,7 +106,9 @@ describe('agent ↔ real MQTT broker', () => {
     await waitFor(async () => (await state()).outboxDepth === 0, 'the backlog to drain', 15_000);
     expect(server.applied).toEqual([eventId, ...queued]);
     expect(new Set(server.applied).size).toBe(server.applied.length);
-    const acked = checkins.filter((e) => e.type === 'checkin' && e.status !== 'queued').map((e) => e.eventId);
+    const acked = checkins
+      .filter((e) => e.type === 'checkin' && e.status !== 'queued')
+      .map((e) => (e.type === 'checkin' ? e.eventId : ''));
     expect(acked).toEqual([eventId, ...queued]);
 
     // The agent's socket dies without a DISCONNECT: the broker publishes the offline will, and the

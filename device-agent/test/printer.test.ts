@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PaperCondition, PrinterEmulator, readPng } from '../../scripts/src/printer-emulator/index.js';
@@ -17,6 +17,10 @@ import {
   vazirmatnFonts,
   voucherReceipt,
 } from '../src/hardware/printer/index.js';
+
+// jsqr is CommonJS whose types declare an ES default export, so NodeNext types the default import
+// as the module object; at run time it is the decoder function itself.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
 /**
  * The printer path end to end: templates → renderer → TCP transport → the emulator, which

@@ -17,7 +17,7 @@ describe('decodeMessage', () => {
   it('accepts a valid event and normalises the card UID', () => {
     const r = decodeMessage(EventEnvelope, JSON.stringify(checkin()));
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.value.payload.cardUid).toBe('04A1B2C3D4E5F6');
+    if (r.ok) expect((r.value.payload as { cardUid?: string }).cardUid).toBe('04A1B2C3D4E5F6');
   });
 
   it('rejects oversize payloads before parsing them', () => {

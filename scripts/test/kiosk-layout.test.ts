@@ -33,11 +33,11 @@ describe.runIf(shouldRun('kiosk-layout', missing))('layout check', () => {
   it('reports a dialog button below the fold at 1280x800, and passes it pinned', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.setContent(sheet(false));
-    expect((await page.evaluate(checkLayout, 'en')).overflow).toEqual([
+    expect((await page.evaluate(checkLayout, 'en' as const)).overflow).toEqual([
       'button "Done" is cut off by its dialog or the screen',
     ]);
     await page.setContent(sheet(true));
-    expect((await page.evaluate(checkLayout, 'en')).overflow).toEqual([]);
+    expect((await page.evaluate(checkLayout, 'en' as const)).overflow).toEqual([]);
     await page.close();
   }, 30_000);
 
@@ -46,7 +46,7 @@ describe.runIf(shouldRun('kiosk-layout', missing))('layout check', () => {
     await page.setContent(`<!doctype html><html dir="ltr"><body>
       <div role="dialog"><button style="height:30px">OK</button></div>
       <p style="width:40px;white-space:nowrap;overflow:visible">a long unbreakable line of text</p></body></html>`);
-    const { overflow } = await page.evaluate(checkLayout, 'en');
+    const { overflow } = await page.evaluate(checkLayout, 'en' as const);
     expect(overflow).toContain('button "OK" is smaller than 48 px');
     expect(overflow.some((p) => p.includes('wider than its box'))).toBe(true);
     await page.close();

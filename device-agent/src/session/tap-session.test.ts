@@ -58,7 +58,7 @@ describe('TapSession', () => {
   });
 
   it('turns a card the server does not know into unknown-card and forgets its cache', async () => {
-    const t = await setup(async () => ({ found: false }));
+    const t = await setup(async () => ({ found: false as const }));
     close = t.close;
     await t.cache.put(sampleMember());
     await t.tap(sampleMember().cardUid);
@@ -107,7 +107,7 @@ describe('TapSession', () => {
       release = r;
     });
     let calls = 0;
-    const t = await setup(() => (++calls === 1 ? slow : Promise.resolve({ found: false })));
+    const t = await setup(() => (++calls === 1 ? slow : Promise.resolve({ found: false as const })));
     close = t.close;
     const first = t.tap(sampleMember().cardUid);
     await waitFor(() => calls === 1, 'the first lookup');

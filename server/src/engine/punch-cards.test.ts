@@ -109,7 +109,7 @@ describe('punch cards', () => {
     const voucherStatus = () =>
       db
         .all("SELECT status FROM vouchers WHERE source = 'punch-card' ORDER BY id")
-        .then((r) => r.map((v) => v.status));
+        .then((r) => r.map((v) => (v as { status: string }).status));
 
     // Worked out from the rule text: the refunded share of the amount, of the stamps, rounded down.
     it.each([

@@ -96,7 +96,9 @@ function setup(options: { debounceMs?: number; readers?: string[] } = {}) {
     return r;
   };
   const of = <K extends keyof Events>(event: K) =>
-    events.filter((e): e is Extract<Recorded, { event: K }> => e.event === event).map((e) => e.payload);
+    events
+      .filter((e): e is Extract<Recorded, { event: K }> => e.event === event)
+      .map((e) => e.payload as Events[K]);
   return { nfc, contexts, reader, events, plug, of };
 }
 

@@ -73,7 +73,7 @@ describe('console rewards and campaigns API', () => {
       h.app.request('/api/console/rewards/free-coffee/image', {
         method: 'PUT',
         headers: { authorization: `Bearer ${'x'}`, 'content-type': type },
-        body,
+        body: new Uint8Array(body),
       });
     expect((await up(PNG, 'image/png')).status).toBe(401);
     const call = async (body: Buffer, type: string) => {
@@ -83,7 +83,7 @@ describe('console rewards and campaigns API', () => {
       return h.app.request('/api/console/rewards/free-coffee/image', {
         method: 'PUT',
         headers: { authorization: `Bearer ${s.token}`, 'content-type': type },
-        body,
+        body: new Uint8Array(body),
       });
     };
     expect((await call(Buffer.from('<svg onload=alert(1)>'), 'image/png')).status).toBe(415);
